@@ -1,0 +1,203 @@
+"""The Document: YAML front-matter plus a Markdown body, as stored in content/*.md.
+
+This module owns the front-matter schema (key order, types, allowed document types) and the
+only code that reads and writes content files' text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# The fifteen 公文 types of 《党政机关公文处理工作条例》(2012), plus the work report.
+DOC_TYPES = (
+    "决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知",
+    "通报", "报告", "请示", "批复", "议案", "函", "纪要", "政府工作报告",
+)
+
+# Front-matter keys in the order they are written; unknown keys an editor adds are kept after these.
+KEY_ORDER = (
+    "id", "title", "doc_type", "date", "doc_number", "issuer", "departments", "topics",
+    "meeting", "agenda", "tasks", "attachments", "cc", "printer", "print_date",
+    "source", "source_sha256",
+)
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+DATE_PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+class DocumentError(Exception):
+    """A content file cannot be read; str() names the file, the line where known, and what to do."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None):
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class Document:
+    meta: dict[str, Any]
+    body: str
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def id(self) -> str:
+        return self.meta["id"]
+
+    @property
+    def title(self) -> str:
+        return self.meta.get("title") or ""
+
+    @property
+    def date(self) -> str | None:
+        return self.meta.get("date")
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+
+def _date_text(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, Any] | None, str, int]:
+    """Split '---' YAML front-matter from the body. Returns (meta or None, body, body's first line number)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.startswith("---") or text[3:4] not in ("\n", "\r"):
+        return None, text, 1
+    lines = text.splitlines(keepends=True)
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r\n") in ("---", "..."):
+            yaml_text = "".join(lines[1:index])
+            body = "".join(lines[index + 1:])
+            break
+    else:
+        raise DocumentError(path, "front-matter starts with '---' but has no closing '---' line; add one after the last key", 1)
+    try:
+        meta = yaml.safe_load(yaml_text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark else None
+        problem = getattr(error, "problem", None) or str(error)
+        raise DocumentError(path, f"front-matter is not valid YAML ({problem}); fix the line or remove the front-matter", line) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise DocumentError(path, f"front-matter must be a mapping of keys to values, found {type(meta).__name__}", 2)
+    return {str(k): _date_text(v) for k, v in meta.items()}, body, index + 2
+
+
+def validate_meta(meta: dict[str, Any]) -> list[str]:
+    """Problems with front-matter values, each a sentence saying which key, what was found, and what is expected."""
+    problems = []
+
+    def expect(condition: bool, key: str, expected: str) -> None:
+        if not condition:
+            problems.append(f"{key}: expected {expected}, found {meta.get(key)!r}")
+
+    def is_str_list(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+    if "id" in meta:
+        expect(isinstance(meta["id"], str) and bool(ID_PATTERN.match(meta["id"])), "id",
+               "lower-case ASCII letters, digits and hyphens (it becomes the page's file name)")
+    if "title" in meta:
+        expect(isinstance(meta["title"], str) and meta["title"].strip() != "", "title", "non-empty text")
+    if meta.get("doc_type") is not None:
+        expect(meta["doc_type"] in DOC_TYPES, "doc_type", "one of " + " ".join(DOC_TYPES))
+    if meta.get("date") is not None:
+        expect(isinstance(meta["date"], str) and is_valid_date(meta["date"]), "date", "a real date written YYYY-MM-DD")
+    for key in ("doc_number", "issuer", "printer"):
+        if meta.get(key) is not None:
+            expect(isinstance(meta[key], str), key, "text")
+    if meta.get("print_date") is not None:
+        expect(isinstance(meta["print_date"], str) and is_valid_date(meta["print_date"]), "print_date", "a real date written YYYY-MM-DD")
+    for key in ("departments", "topics", "cc", "attachments"):
+        if meta.get(key) is not None:
+            expect(is_str_list(meta[key]), key, "a list of names, one per line starting with '- '")
+    for key in ("agenda", "tasks"):
+        if meta.get(key) is not None:
+            expect(isinstance(meta[key], list) and all(isinstance(item, dict) for item in meta[key]), key, "a list of mappings")
+    if meta.get("meeting") is not None:
+        expect(isinstance(meta["meeting"], dict), "meeting", "a mapping with number and chair")
+    return problems
+
+
+def is_valid_date(text: str) -> bool:
+    match = DATE_PATTERN.match(text)
+    if not match:
+        return False
+    try:
+        dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return False
+    return True
+
+
+def parse_document(text: str, path: Path | str) -> Document:
+    """Parse a content file's text; raises DocumentError on unreadable or invalid front-matter."""
+    meta, body, body_line = split_front_matter(text, path)
+    if meta is None:
+        raise DocumentError(path, "has no front-matter; content files start with a '---' YAML block (run `python build.py ingest` to create one)", 1)
+    problems = validate_meta(meta)
+    for required in ("id", "title"):
+        if required not in meta:
+            problems.insert(0, f"{required}: missing; every content file needs one")
+    if problems:
+        raise DocumentError(path, "; ".join(problems), _line_of_key(text, problems[0].split(":")[0]))
+    return Document(meta=meta, body=body.lstrip("\n"), path=Path(path))
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return None
+
+
+def load_document(path: Path) -> Document:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DocumentError(path, f"is not UTF-8 text (byte {error.start}); content files must be UTF-8") from None
+    except OSError as error:
+        raise DocumentError(path, f"cannot be read ({error.strerror})") from None
+    return parse_document(text, path)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if DATE_PATTERN.match(value) and is_valid_date(value):
+        # Dates are written unquoted (date: 2024-03-27), as editors would type them.
+        return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value)
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def ordered_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    ordered = {key: meta[key] for key in KEY_ORDER if meta.get(key) not in (None, [], {})}
+    ordered.update({key: value for key, value in meta.items() if key not in ordered and key not in KEY_ORDER})
+    return ordered
+
+
+def dump_document(document: Document) -> str:
+    """The content file's text: front-matter in KEY_ORDER, then the body ending in one newline."""
+    front = yaml.dump(ordered_meta(document.meta), Dumper=_Dumper, allow_unicode=True,
+                      sort_keys=False, width=1000, default_flow_style=False)
+    return f"---\n{front}---\n\n{document.body.strip()}\n"
