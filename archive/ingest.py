@@ -1,0 +1,203 @@
+"""Ingest: raw sources -> normalized content files (front-matter + Markdown) in content/.
+
+Each source becomes one content file `content/<id>.md`. What ingest wrote last is recorded in
+`content/.ingest.json` (id -> source, source hash, hash of the written file), which is how a
+content file edited by hand is recognised and kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .config import Config
+from .departments import DepartmentTable
+from .document import Document, DocumentError, dump_document, validate_meta
+from .metadata import extract_metadata
+from .normalize import normalize_text
+from .readers import SUPPORTED_SUFFIXES, SourceError, read_source
+from .tasks import extract_task_table
+from .topics import TopicRules
+
+MANIFEST_NAME = ".ingest.json"
+
+WRITTEN, UNCHANGED, KEPT, FAILED = "written", "unchanged", "kept", "failed"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    source: Path
+    status: str  # one of WRITTEN, UNCHANGED, KEPT, FAILED
+    content: Path | None = None
+    message: str = ""
+
+
+class Manifest:
+    """What ingest last wrote, so hand edits are recognised: id -> {source, source_sha256, written_sha256}."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict[str, dict[str, str]] = {}
+        if path.exists():
+            try:
+                self.entries = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                # A damaged manifest only costs the hand-edit check its memory: every existing
+                # content file is then treated as edited and kept, which loses nothing.
+                self.entries = {}
+
+    def ids_by_source(self) -> dict[str, str]:
+        return {entry.get("source", ""): doc_id for doc_id, entry in self.entries.items()}
+
+    def save(self) -> None:
+        text = json.dumps(self.entries, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        _write_atomically(self.path, text)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def discover_sources(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]:
+    """Source files under the given files and folders, sorted; named files of unknown kinds fail."""
+    found: list[Path] = []
+    failures: list[IngestResult] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts) \
+                        and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    found.append(child)
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                found.append(path)
+            else:
+                failures.append(IngestResult(path, FAILED, message=(
+                    f"unsupported file type {path.suffix or '(none)'}; supported: {' '.join(sorted(SUPPORTED_SUFFIXES))}")))
+        else:
+            failures.append(IngestResult(path, FAILED, message="no such file or folder"))
+    return found, failures
+
+
+def _display_path(path: Path, root: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+_SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def id_from_source_name(source: str) -> str:
+    """A readable ASCII id from the file name when it has one, else a stable hash of the source path."""
+    stem = Path(source).stem.lower()
+    slug = _SLUG_UNSAFE.sub("-", stem).strip("-")[:80].strip("-")
+    if len(re.sub(r"[^a-z]", "", slug)) >= 3:
+        return slug
+    return "doc-" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+
+
+class Converter:
+    """Turns one raw source into a Document, reading the department table and topic rules once."""
+
+    def __init__(self, config: Config):
+        self.departments = DepartmentTable.load(config.path("data.departments"))
+        self.topics = TopicRules.load(config.path("data.topics"))
+        self.root = config.root
+
+    def convert(self, path: Path, raw: bytes, previous_id: str | None = None) -> Document:
+        """previous_id: the id this source was given by an earlier ingest; it stays, so URLs stay stable."""
+        source = read_source(path)
+        tasks, text = extract_task_table(source.text, self.departments)
+        markdown = normalize_text(text)
+        meta, body = extract_metadata(markdown, source_name=path.name,
+                                      departments=self.departments, topics=self.topics)
+        if tasks:
+            meta["tasks"] = tasks
+            named = list(meta.get("departments", []))
+            for task in tasks:
+                named.extend(name for name in task.get("lead", []) + task.get("support", []) if name not in named)
+            meta["departments"] = list(dict.fromkeys(named))
+        if source.front_matter:
+            problems = validate_meta(source.front_matter)
+            if problems:
+                raise SourceError(path, "front-matter: " + "; ".join(problems) + "; correct the value or remove the key")
+            # What the author wrote wins over what was read from the text.
+            meta.update(source.front_matter)
+        meta["source"] = _display_path(path, self.root)
+        meta["source_sha256"] = sha256_bytes(raw)
+        meta.setdefault("id", previous_id or id_from_source_name(meta["source"]))
+        if not meta.get("title"):
+            raise SourceError(path, "no title found; add a title line at the top, or front-matter with `title:`")
+        return Document(meta=meta, body=body)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def ingest(paths: list[Path], content_dir: Path, config: Config, *, force: bool = False,
+           on_result: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
+    """Ingest every source under paths into content_dir; one IngestResult per source, in order."""
+    sources, results = discover_sources(paths)
+    for failure in results:
+        if on_result:
+            on_result(failure)
+    converter = Converter(config)
+    manifest = Manifest(content_dir / MANIFEST_NAME)
+    claimed: dict[str, str] = {doc_id: entry.get("source", "") for doc_id, entry in manifest.entries.items()}
+    previous_ids = manifest.ids_by_source()
+    for path in sources:
+        previous_id = previous_ids.get(_display_path(path, config.root))
+        result = _ingest_one(path, content_dir, converter, manifest, claimed, previous_id, force)
+        results.append(result)
+        if on_result:
+            on_result(result)
+    manifest.save()
+    return results
+
+
+def _ingest_one(path: Path, content_dir: Path, converter: Converter, manifest: Manifest,
+                claimed: dict[str, str], previous_id: str | None, force: bool) -> IngestResult:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return IngestResult(path, FAILED, message=f"cannot be read ({error.strerror})")
+    try:
+        document = converter.convert(path, raw, previous_id)
+    except (SourceError, DocumentError) as error:
+        return IngestResult(path, FAILED, message=getattr(error, "message", str(error)))
+    source = document.meta["source"]
+    doc_id = document.meta["id"]
+    if claimed.get(doc_id, source) != source:
+        doc_id = f"{doc_id}-{hashlib.sha256(source.encode('utf-8')).hexdigest()[:6]}"
+        document.meta["id"] = doc_id
+    claimed[doc_id] = source
+    target = content_dir / f"{doc_id}.md"
+    text = dump_document(document)
+    data = text.encode("utf-8")
+    if target.exists():
+        existing = target.read_bytes()
+        if existing == data:
+            manifest.entries[doc_id] = _entry(source, document, data)
+            return IngestResult(path, UNCHANGED, target)
+        recorded = manifest.entries.get(doc_id, {}).get("written_sha256")
+        if not force and recorded != sha256_bytes(existing):
+            return IngestResult(path, KEPT, target, "edited by hand since the last ingest; kept (use --force to overwrite)")
+    _write_atomically(target, text)
+    manifest.entries[doc_id] = _entry(source, document, data)
+    return IngestResult(path, WRITTEN, target)
+
+
+def _entry(source: str, document: Document, data: bytes) -> dict[str, str]:
+    return {"source": source, "source_sha256": document.meta["source_sha256"], "written_sha256": sha256_bytes(data)}
