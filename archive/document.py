@@ -65,8 +65,14 @@ class Document:
         return int(self.date[:4]) if self.date else None
 
 
-def _date_text(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
+class _Loader(yaml.SafeLoader):
+    """Safe loader that leaves dates as text, so an impossible date is a validation message, not a crash."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, Any] | None, str, int]:
@@ -84,7 +90,7 @@ def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, Any] | No
     else:
         raise DocumentError(path, "front-matter starts with '---' but has no closing '---' line; add one after the last key", 1)
     try:
-        meta = yaml.safe_load(yaml_text)
+        meta = yaml.load(yaml_text, Loader=_Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark else None
@@ -94,7 +100,7 @@ def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, Any] | No
         meta = {}
     if not isinstance(meta, dict):
         raise DocumentError(path, f"front-matter must be a mapping of keys to values, found {type(meta).__name__}", 2)
-    return {str(k): _date_text(v) for k, v in meta.items()}, body, index + 2
+    return {str(k): v for k, v in meta.items()}, body, index + 2
 
 
 def validate_meta(meta: dict[str, Any]) -> list[str]:

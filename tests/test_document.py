@@ -1,0 +1,57 @@
+import pytest
+
+from archive.document import Document, DocumentError, dump_document, parse_document, validate_meta
+
+
+def test_a_document_round_trips_through_its_text():
+    document = Document({"id": "changfu-2020-8", "title": "关于印发区政府2020年重点工作目标的通知",
+                         "date": "2020-02-26", "departments": ["上海市长宁区财政局"],
+                         "tasks": [{"number": 1, "quarters": ["25%", "50%", "75%", "100%"]}]}, "正文第一段。\n")
+    text = dump_document(document)
+    assert "date: 2020-02-26\n" in text  # unquoted, as an editor types it
+    again = parse_document(text, "content/changfu-2020-8.md")
+    assert again.meta == document.meta
+    assert again.body == "正文第一段。\n"
+    assert dump_document(again) == text
+
+
+def test_front_matter_keys_are_written_in_the_schema_order_and_unknown_keys_kept_last():
+    document = Document({"source": "sources/a.txt", "editor_note": "校对过", "title": "标题", "id": "a"}, "x")
+    keys = [line.split(":")[0] for line in dump_document(document).splitlines()[1:5]]
+    assert keys == ["id", "title", "source", "editor_note"]
+
+
+def test_an_impossible_date_is_rejected_with_the_key_and_the_line():
+    text = "---\nid: a\ntitle: 标题\ndate: 2024-13-45\n---\n正文\n"
+    with pytest.raises(DocumentError) as raised:
+        parse_document(text, "content/a.md")
+    assert raised.value.line == 4
+    assert "content/a.md:4: date: expected a real date written YYYY-MM-DD" in str(raised.value)
+
+
+def test_departments_given_as_a_string_are_rejected():
+    assert validate_meta({"departments": "区府办"}) == [
+        "departments: expected a list of names, one per line starting with '- ', found '区府办'"]
+
+
+def test_an_unknown_document_type_is_rejected():
+    [problem] = validate_meta({"doc_type": "备忘录"})
+    assert problem.startswith("doc_type: expected one of 决议 决定")
+
+
+def test_an_id_that_could_climb_out_of_the_output_folder_is_rejected():
+    [problem] = validate_meta({"id": "../../etc"})
+    assert problem.startswith("id: expected lower-case ASCII letters")
+
+
+def test_broken_yaml_names_the_line_of_the_problem():
+    text = "---\nid: a\ntitle: [标题\n---\n正文\n"
+    with pytest.raises(DocumentError) as raised:
+        parse_document(text, "content/a.md")
+    assert raised.value.line is not None and raised.value.line >= 3
+    assert "front-matter is not valid YAML" in str(raised.value)
+
+
+def test_a_file_without_front_matter_says_how_to_create_it():
+    with pytest.raises(DocumentError, match="run `python build.py ingest`"):
+        parse_document("# 标题\n正文\n", "content/a.md")
