@@ -55,3 +55,19 @@ def test_broken_yaml_names_the_line_of_the_problem():
 def test_a_file_without_front_matter_says_how_to_create_it():
     with pytest.raises(DocumentError, match="run `python build.py ingest`"):
         parse_document("# 标题\n正文\n", "content/a.md")
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+yaml_ish = st.text(alphabet=st.sampled_from(list("abc:-[]{}'\"#&*!|>%@`\n \t日期标题2024") + ["\u3000", "\ufeff"]), max_size=200)
+
+
+@settings(max_examples=300, deadline=None)
+@given(front=yaml_ish, body=st.text(max_size=100))
+def test_any_front_matter_text_either_parses_or_raises_document_error(front, body):
+    try:
+        document = parse_document(f"---\n{front}\n---\n{body}", "content/fuzz.md")
+    except DocumentError as error:
+        assert str(error).startswith("content/fuzz.md")
+    else:
+        assert validate_meta(document.meta) == []

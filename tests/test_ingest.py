@@ -1,0 +1,131 @@
+"""The ingest stage end to end: sources -> content files, on the real samples."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.config import load_config
+from archive.document import load_document
+from archive.ingest import FAILED, KEPT, UNCHANGED, WRITTEN, id_from_source_name, ingest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "sources"
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture
+def config():
+    return load_config(ROOT / "site.yaml")
+
+
+@pytest.fixture
+def sources(tmp_path):
+    folder = tmp_path / "sources"
+    shutil.copytree(SOURCES, folder)
+    return folder
+
+
+def statuses(results):
+    return [result.status for result in results]
+
+
+def test_each_sample_source_becomes_the_golden_content_file(config, tmp_path):
+    """The golden files are the project's statement of what right looks like; regenerate them
+    with UPDATE_GOLDEN=1 and read the diff line by line before committing."""
+    content = tmp_path / "content"
+    results = ingest([SOURCES], content, config)
+    assert statuses(results) == [WRITTEN] * 5
+    for result in results:
+        produced = result.content.read_text(encoding="utf-8")
+        golden = GOLDEN / result.content.name
+        if os.environ.get("UPDATE_GOLDEN"):
+            golden.write_text(produced, encoding="utf-8")
+        assert produced == golden.read_text(encoding="utf-8"), f"{result.content.name} differs from its golden file"
+
+
+def test_the_committed_content_folder_matches_what_ingest_produces(config, tmp_path):
+    results = ingest([SOURCES], tmp_path / "content", config)
+    for result in results:
+        committed = ROOT / "content" / result.content.name
+        assert committed.read_text(encoding="utf-8") == result.content.read_text(encoding="utf-8")
+
+
+def test_ingesting_unchanged_sources_again_writes_nothing(config, sources, tmp_path):
+    content = tmp_path / "content"
+    ingest([sources], content, config)
+    before = {path: path.stat().st_mtime_ns for path in content.iterdir()}
+    results = ingest([sources], content, config)
+    assert statuses(results) == [UNCHANGED] * 5
+    assert {path: path.stat().st_mtime_ns for path in content.iterdir()} == before
+
+
+def test_a_content_file_edited_by_hand_is_kept_unless_forced(config, sources, tmp_path):
+    content = tmp_path / "content"
+    first = ingest([sources], content, config)
+    edited = first[0].content
+    edited.write_text(edited.read_text(encoding="utf-8").replace("title: ", "title: 【已校对】"), encoding="utf-8")
+    (sources / first[0].source.name).write_text(first[0].source.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    results = ingest([sources], content, config)
+    assert results[0].status == KEPT
+    assert "edited by hand" in results[0].message
+    assert "【已校对】" in edited.read_text(encoding="utf-8")
+    forced = ingest([sources], content, config, force=True)
+    assert forced[0].status == WRITTEN
+    assert "【已校对】" not in edited.read_text(encoding="utf-8")
+
+
+def test_a_changed_source_is_rewritten_under_the_same_id(config, sources, tmp_path):
+    content = tmp_path / "content"
+    first = {r.source.name: r.content for r in ingest([sources], content, config)}
+    source = sources / "2024-03-27-executive-meeting-70.txt"
+    source.write_text(source.read_text(encoding="utf-8").replace("会议还研究了其他事项。", "会议还研究了其他有关事项。"), encoding="utf-8")
+    second = ingest([sources], content, config)
+    assert {r.source.name: r.status for r in second if r.status != UNCHANGED} == {source.name: WRITTEN}
+    rewritten = next(r for r in second if r.status == WRITTEN)
+    assert rewritten.content == first[source.name]
+    assert "其他有关事项" in rewritten.content.read_text(encoding="utf-8")
+
+
+def test_a_bad_source_fails_with_its_name_and_the_others_are_still_written(config, sources, tmp_path):
+    (sources / "empty.txt").write_bytes(b"")
+    (sources / "scan.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    results = ingest([sources], tmp_path / "content", config)
+    failed = {r.source.name: r.message for r in results if r.status == FAILED}
+    assert set(failed) == {"empty.txt", "scan.txt"}
+    assert sum(r.status == WRITTEN for r in results) == 5
+
+
+def test_ids_are_readable_ascii_from_the_file_name_or_a_stable_hash():
+    assert id_from_source_name("sources/2020-02-26-key-work-goals.txt") == "2020-02-26-key-work-goals"
+    chinese = id_from_source_name("laws/上海市优化营商环境条例(2020-04-10).md")
+    assert chinese.startswith("doc-") and chinese == id_from_source_name("laws/上海市优化营商环境条例(2020-04-10).md")
+
+
+def test_two_sources_with_the_same_name_in_different_folders_get_different_ids(config, tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(SOURCES / "2024-03-27-executive-meeting-70.txt", tmp_path / folder / "minutes.txt")
+    results = ingest([tmp_path / "a", tmp_path / "b"], tmp_path / "content", config)
+    ids = [load_document(r.content).id for r in results]
+    assert len(set(ids)) == 2
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_the_ingest_command_prints_a_line_per_document_and_exits_1_when_one_failed(sources, tmp_path):
+    (sources / "broken.md").write_text("---\ntitle: [未闭合\n---\n正文\n", encoding="utf-8")
+    completed = run_cli("ingest", str(sources), "--content", str(tmp_path / "content"))
+    assert completed.returncode == 1
+    assert completed.stdout.count("written ") == 5
+    assert "broken.md" in completed.stderr and "line" in completed.stderr
+    assert "ingest: 6 documents: 5 written, 0 unchanged, 0 kept, 1 failed" in completed.stdout
+
+
+def test_the_ingest_command_exits_2_on_a_usage_error():
+    assert run_cli("ingest", "--no-such-flag").returncode == 2
