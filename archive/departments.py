@@ -59,9 +59,11 @@ def _squeeze(text: str) -> str:
     return _WHITESPACE.sub("", text)
 
 
-def _trie_pattern(words: list[str]) -> str:
+def trie_pattern(words: list[str]) -> str:
     """A regex matching any of words, written as a trie so that the engine tests one branch per
-    character instead of every word, preferring the longest word at a position."""
+    character instead of every word, preferring the longest word at a position. Whitespace is
+    allowed between any two characters (letter-spaced and line-broken PDF text).
+    Also used by topics.py for its keywords."""
     trie: dict[str, Any] = {}
     for word in words:
         node = trie
@@ -97,7 +99,7 @@ class DepartmentTable:
         self._other_jurisdictions = other_jurisdictions
         # False friends share the matcher so that, being longer, they swallow the name inside them.
         self._targets: dict[str, str | None] = {**{form: None for form in false_friends}, **self._by_surface}
-        self._pattern = re.compile(_trie_pattern(sorted(self._targets))) if self._targets else None
+        self._pattern = re.compile(trie_pattern(sorted(self._targets))) if self._targets else None
 
     @classmethod
     def load(cls, path: Path | str) -> "DepartmentTable":
