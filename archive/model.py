@@ -79,6 +79,7 @@ class Entry:
     doc_type: str  # a DOC_TYPES label, or 其他
     year: "Collection"
     type: "Collection"
+    issuer: Term | None = None
     departments: list[Term] = field(default_factory=list)
     topics: list[Term] = field(default_factory=list)
     agenda: list[AgendaItem] = field(default_factory=list)
@@ -237,6 +238,7 @@ class _Indexer:
             doc_type=doc_type,
             year=self._get(self._years, key, "year", key, urls.UNDATED_LABEL if doc.year is None else f"{doc.year}年"),
             type=self._get(self._types, doc_type, "type", urls.type_slug(doc_type), doc_type),
+            issuer=next(iter(self.departments_named(doc.meta.get("issuer"))), None),
             departments=self.departments_named(doc.meta.get("departments")),
             topics=self.topics_named(doc.meta.get("topics")),
         )
@@ -264,7 +266,8 @@ class _Indexer:
         """Add the entry to its collections; entries arrive newest first, so every list stays in that order."""
         entry.year.entries.append(entry)
         entry.type.entries.append(entry)
-        for term in _unique(entry.departments):
+        # A department's page lists what it issued as well as what names it.
+        for term in _unique(([entry.issuer] if entry.issuer else []) + entry.departments):
             term.collection.entries.append(entry)
         for term in _unique(entry.topics):
             term.collection.entries.append(entry)

@@ -1,0 +1,122 @@
+"""Writing the site: an output folder built aside and swapped in whole, and the open-data files.
+
+`SiteWriter(out_dir)` writes into a sibling folder (site.tmp-<pid>) and `commit()` swaps it in:
+the old site is renamed aside, the new one renamed in, the old one deleted. A build that fails or
+is killed before the swap leaves the previous site as it was. The open-data files (catalog JSON
+and CSV, one JSON file of front-matter per document) are produced here as bytes; sorted keys and
+site order make two builds byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterator
+
+from archive import urls
+from archive.document import ordered_meta
+from archive.model import Site
+
+# Present in every folder this module built; a folder without it is never replaced or deleted,
+# so a mistyped --out cannot wipe someone's files.
+MARKER = ".archive-site"
+CATALOG_FIELDS = ("id", "title", "date", "doc_type", "doc_number", "issuer", "departments", "topics", "url", "data")
+
+
+class OutputError(Exception):
+    """The output folder cannot be used; the message names it and says what to do."""
+
+
+class SiteWriter:
+    def __init__(self, out_dir: Path):
+        self.out = Path(out_dir).resolve()
+        self.path = self.out.with_name(f"{self.out.name}.tmp-{os.getpid()}")
+        self._old = self.out.with_name(f"{self.out.name}.old-{os.getpid()}")
+        if self.out.exists() and not (self.out / MARKER).exists() and any(self.out.iterdir()):
+            raise OutputError(f"{self.out}: exists and was not built by this tool; choose another output folder or empty it")
+        self._remove_leftovers()
+        self.path.mkdir(parents=True)
+        (self.path / MARKER).write_bytes(b"")
+        self.files = 0
+
+    def _remove_leftovers(self) -> None:
+        """Folders aside from a build that was killed before it could clean up (one build per output folder)."""
+        for stale in self.out.parent.glob(f"{self.out.name}.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        for stale in self.out.parent.glob(f"{self.out.name}.old-*"):
+            if (stale / MARKER).exists():
+                shutil.rmtree(stale, ignore_errors=True)
+
+    def write(self, url: str, data: str | bytes) -> None:
+        """Write one file at its site URL; a URL that could leave the output folder is refused."""
+        target = self.path.joinpath(*_safe_parts(url))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        self.files += 1
+
+    def copy_tree(self, source: Path, prefix: str) -> None:
+        """Copy a folder's files verbatim under prefix (static assets), in a stable order."""
+        for path in sorted(p for p in Path(source).rglob("*") if p.is_file()):
+            self.write(prefix + path.relative_to(source).as_posix(), path.read_bytes())
+
+    def commit(self) -> None:
+        if self.out.exists():
+            self.out.rename(self._old)
+        try:
+            self.path.rename(self.out)
+        except OSError:
+            if self._old.exists():
+                self._old.rename(self.out)
+            raise
+        shutil.rmtree(self._old, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _safe_parts(url: str) -> list[str]:
+    path = PurePosixPath(url)
+    if not url.isascii() or path.is_absolute() or "\\" in url or any(part in ("", ".", "..") for part in path.parts) or not path.parts:
+        raise OutputError(f"{url!r}: refusing to write outside the output folder")
+    return list(path.parts)
+
+
+def dumps(value: Any) -> bytes:
+    """JSON as written to the site: sorted keys, Chinese kept readable, one trailing newline."""
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+def _record(entry: Any) -> dict[str, Any]:
+    meta = entry.meta
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "date": entry.date,
+        "doc_type": entry.doc_type,
+        "doc_number": meta.get("doc_number"),
+        "issuer": meta.get("issuer"),
+        "departments": list(meta.get("departments") or []),
+        "topics": list(meta.get("topics") or []),
+        "url": entry.url,
+        "data": urls.document_data_url(entry.doc),
+    }
+
+
+def open_data(site: Site) -> Iterator[tuple[str, bytes]]:
+    """(url, bytes) of the catalog (JSON and CSV, every document's metadata, newest first) and of
+    each document's front-matter as JSON."""
+    yield urls.CATALOG_JSON, dumps([_record(entry) for entry in site.entries])
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(CATALOG_FIELDS)
+    for entry in site.entries:
+        record = _record(entry)
+        writer.writerow(["；".join(v) if isinstance(v, list) else (v or "") for v in (record[f] for f in CATALOG_FIELDS)])
+    # The byte-order mark makes spreadsheet programs on Windows read the Chinese as UTF-8.
+    yield urls.CATALOG_CSV, ("\ufeff" + text.getvalue()).encode("utf-8")
+    for entry in site.entries:
+        yield urls.document_data_url(entry.doc), dumps(ordered_meta(entry.meta))

@@ -1,0 +1,153 @@
+"""HTML and XML pages from the Site: one Jinja2 environment, compiled once, and markdown-it-py for bodies.
+
+`Renderer(config, templates_dir).pages(site)` yields `Page(url, text)` one at a time, so a build of
+100,000 documents never holds more than one rendered page. Every template gets the same base context:
+`site`, `config`, `page_url`, `root` (relative prefix to the site root) and `url` (an urls.Links for
+the page); templates never build paths themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from archive import urls
+from archive.model import Collection, Site
+
+# Shown on the home page; the full list is on departments/index.html.
+HOME_DEPARTMENTS = 12
+# Default policy for every page; no inline script or style anywhere on the site.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "object-src 'none'; base-uri 'none'; form-action 'self'")
+_UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str  # relative to the site root; also the output path
+    text: str
+
+
+def markdown() -> MarkdownIt:
+    """Markdown for document bodies: raw HTML off, script-capable and data: links dropped, and headings
+    moved one level down because the page title is the only <h1>."""
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.validateLink = lambda url: not _UNSAFE_SCHEME.match(url)
+
+    def shift_headings(state: Any) -> None:
+        for token in state.tokens:
+            if token.type in ("heading_open", "heading_close"):
+                token.tag = f"h{min(6, int(token.tag[1]) + 1)}"
+
+    md.core.ruler.push("shift_headings", shift_headings)
+    return md
+
+
+def chinese_date(value: str | None) -> str:
+    """2024-03-07 -> 2024年3月7日, the way the documents themselves print dates."""
+    match = _DATE.match(value or "")
+    if not match:
+        return value or ""
+    year, month, day = match.groups()
+    return f"{year}年{int(month)}月{int(day)}日"
+
+
+def page_window(number: int, count: int) -> list[int | None]:
+    """Page numbers a pager shows: first, last, and two either side of the current one; None marks a gap.
+    The pager stays the same size however many pages a collection has."""
+    shown = sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
+    window: list[int | None] = []
+    for n in shown:
+        if window and n - window[-1] > 1:
+            window.append(None)
+        window.append(n)
+    return window
+
+
+def environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["cndate"] = chinese_date
+    env.globals["page_window"] = page_window
+    env.globals["CSP"] = CONTENT_SECURITY_POLICY
+    return env
+
+
+class Renderer:
+    def __init__(self, config: Any, templates_dir: Path | None = None):
+        self.config = config
+        self.env = environment(templates_dir or config.path("paths.templates"))
+        self.md = markdown()
+        self.page_size = config.get("build.page_size")
+        self.feed_size = config.get("build.feed_size")
+        base = config.get("site.base_url")
+        self.base_url = base.rstrip("/") + "/" if base else ""
+
+    def pages(self, site: Site) -> Iterator[Page]:
+        """Every page of the site: home, documents, collection indexes, overviews, search, 404, feed, sitemap."""
+        yield self._render("home.html", urls.HOME, site, latest=site.entries[:self.feed_size],
+                           departments=sorted(site.departments, key=lambda c: -len(c.entries))[:HOME_DEPARTMENTS])
+        for entry in site.entries:
+            yield self._render("document.html", entry.url, site, entry=entry,
+                               body=Markup(self.md.render(entry.doc.body)))
+        for collection in site.collections():
+            for number in range(1, collection.page_count(self.page_size) + 1):
+                yield self._collection_page(site, collection, number)
+        for url, kind, collections in ((urls.YEARS, "year", site.years), (urls.DEPARTMENTS, "department", site.departments),
+                                       (urls.TOPICS, "topic", site.topics), (urls.TYPES, "type", site.types)):
+            yield self._render("overview.html", url, site, kind=kind, collections=collections)
+        if self._has_template("search.html"):
+            yield self._render("search.html", urls.SEARCH, site)
+        yield self._render("404.html", urls.NOT_FOUND, site)
+        yield self._render("feed.xml", urls.FEED, site, latest=site.entries[:self.feed_size],
+                           feed_id=self._atom_id(urls.HOME), entry_id=lambda entry: self._atom_id(entry.url))
+        yield self._render("sitemap.xml", urls.SITEMAP, site, page_urls=self._sitemap_urls(site))
+
+    def _collection_page(self, site: Site, collection: Collection, number: int) -> Page:
+        start = (number - 1) * self.page_size
+        return self._render("collection.html", collection.url(number), site, collection=collection,
+                            entries=collection.entries[start:start + self.page_size],
+                            page_number=number, page_count=collection.page_count(self.page_size),
+                            first_rank=start + 1)
+
+    def _sitemap_urls(self, site: Site) -> Iterator[str]:
+        yield urls.HOME
+        yield from (entry.url for entry in site.entries)
+        for collection in site.collections():
+            yield from (collection.url(n) for n in range(1, collection.page_count(self.page_size) + 1))
+        yield from (urls.YEARS, urls.DEPARTMENTS, urls.TOPICS, urls.TYPES)
+
+    def _atom_id(self, url: str) -> str:
+        """Atom ids must be absolute: the page's address when base_url is set, else a UUID derived from the
+        URL (the same every build)."""
+        if self.base_url:
+            return self.base_url + url
+        return uuid.uuid5(uuid.NAMESPACE_URL, "archive:" + url).urn
+
+    def _has_template(self, name: str) -> bool:
+        try:
+            self.env.get_template(name)
+        except jinja2.TemplateNotFound:
+            return False
+        return True
+
+    def _render(self, template: str, url: str, site: Site, **context: Any) -> Page:
+        links = urls.Links(url)
+        text = self.env.get_template(template).render(
+            site=site, config=self.config, page_url=url, root=links.root, url=links,
+            page_size=self.page_size, base_url=self.base_url, **context)
+        return Page(url, text)
