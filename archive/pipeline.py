@@ -3,7 +3,6 @@ swap the new site in, update the staff index. `build()` returns a BuildReport; i
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import time
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from typing import Any, Iterable, Iterator
 
 from tqdm import tqdm
 
-from archive import model, urls
+from archive import model, search_index, staff_search, urls
 from archive.config import ConfigError
 from archive.departments import DataError, DepartmentTable
 from archive.output import OutputError, SiteWriter, open_data
@@ -92,13 +91,13 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
         for url, data in open_data(site):
             writer.write(url, data)
         writer.copy_tree(config.path("paths.static"), urls.STATIC)
-        _search_stage("search_index", "write_search_bundle", site, writer.path, config)
+        search_index.write_search_bundle(site, writer.path, config)
         writer.commit()
     except BaseException:
         writer.abort()
         raise
     report.written = True
-    _search_stage("staff_search", "update_index", site, config)
+    staff_search.update_index(site, config.path("paths.search_index"))
     return _finish(report, started)
 
 
@@ -113,14 +112,6 @@ def _load_data(config: Any) -> tuple[DepartmentTable, TopicRules]:
         return DepartmentTable.load(config.path("data.departments")), TopicRules.load(config.path("data.topics"))
     except DataError as error:
         raise ConfigError(str(error)) from None
-
-
-def _search_stage(module: str, function: str, *args: Any) -> None:
-    """Run a stage of the search modules, which are written separately; a checkout without them
-    builds the browsable site alone."""
-    name = f"archive.{module}"
-    if importlib.util.find_spec(name) is not None:
-        getattr(importlib.import_module(name), function)(*args)
 
 
 def _progress(pages: Iterable[Any], site: model.Site, page_size: int, wanted: bool) -> Iterator[Any]:

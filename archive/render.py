@@ -83,7 +83,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["cndate"] = chinese_date
     env.globals["page_window"] = page_window
-    env.globals["CSP"] = CONTENT_SECURITY_POLICY
+    env.globals["CSP"] = Markup(CONTENT_SECURITY_POLICY)
     return env
 
 
