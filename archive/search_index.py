@@ -195,7 +195,8 @@ def build_bundle(documents: list[Document], departments: DepartmentTable, tokeni
             for label in dict.fromkeys(labels):
                 facet_docs[key].setdefault(label, []).append(number)
         meta_rows.append([doc.id, url_of(doc), doc.title, doc.date or "", type_label(doc),
-                          values["departments"], doc.meta.get("doc_number") or "", doc.meta.get("source") or ""])
+                          values["departments"], doc.meta.get("doc_number") or "", doc.meta.get("source") or "",
+                          doc.meta.get("issuer") or "", values["topics"]])
         files.update(_text_pieces(number, plain_text(doc.body)))
     cache.save()
 
