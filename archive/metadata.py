@@ -1,0 +1,536 @@
+"""Front-matter from a document's text: title, type, date, 发文字号, issuer, departments, topics, the
+meeting and agenda of executive-meeting minutes, attachments and the imprint (抄送, 印发).
+
+Input is normally the Markdown of normalize.normalize_text (one paragraph per line, the title as a
+`# ` heading), but the header and closing zones are also recognised in plain text with the title on
+one or more bare lines, which is how web exports and the laws corpus arrive.
+
+Decisions a reader of the archive would notice:
+  * Minutes are titled after their meeting, `区政府第73次常务会议纪要`, whether or not the masthead
+    prints the generic `区政府常务会议纪要`: two documents with the same title would be
+    indistinguishable in lists and search results.
+  * A work report printed as `政府工作报告` is titled `2024年政府工作报告` (year of delivery), the
+    way it is cited, for the same reason.
+  * The date is the 成文日期: the meeting date for minutes, the delivery date for a work report, the
+    signature date otherwise; for the laws corpus the version date in the file name.
+  * 发文字号 is taken only from a line that is wholly a number (header zone, under the title, or a
+    `发文字号：` label), never from a document cited in the body.
+  * Agenda departments are canonical names; a reporting body the department table does not know is
+    kept as written so that nothing is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from archive.departments import DepartmentTable
+from archive.document import DOC_TYPES
+from archive.topics import TopicRules
+
+_SPACE = re.compile(r"\s+")
+_CN_DIGITS = {"〇": 0, "○": 0, "O": 0, "Ｏ": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_ZERO = "〇○OＯ零"
+_CN_NUMBER = "[一二三四五六七八九十]{1,3}"
+_CN_YEAR = f"[{_CN_ZERO}一二三四五六七八九]{{4}}"
+# Digits may still be letter-spaced after PDF extraction (2 0 2 4 年).
+_AR_YEAR = r"(?:1|2)(?:\s?\d){3}"
+_AR_NUM = r"\d(?:\s?\d)?"
+DATE_PATTERN = re.compile(
+    rf"(?P<y>{_AR_YEAR}|{_CN_YEAR})\s*年\s*(?P<m>{_AR_NUM}|{_CN_NUMBER})\s*月\s*(?P<d>{_AR_NUM}|{_CN_NUMBER})\s*日"
+)
+# After NFKC (full-width digits and brackets folded) and whitespace removal.
+_NUMBER_PATTERN = re.compile(
+    r"(?P<prefix>[\u4e00-\u9fff]{1,15}?)[〔\[(【](?P<year>(?:19|20)\d{2})[〕\])】]第?(?P<no>\d{1,5})号?"
+)
+_ORDER_PATTERN = re.compile(r"(?P<prefix>[\u4e00-\u9fff]{2,20}令)第(?P<no>\d{1,5})号")
+_HEADING = re.compile(r"^#{1,6}\s+")
+_LABEL = re.compile(r"^(索引号|主题分类|发文机关|成文日期|标题|发文字号|发布日期|主题词|有效性|信息索引号)[:：](.*)$")
+_MASTHEAD = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}?(文件|纪要|会议文件[(（]\d+[)）])$")
+_DASHES = "—─-－–"
+_ORG_END = re.compile(r"(政府|办公室|办公厅|委员会|局|委|办|厅|部|院|处|中心|公司|集团|街道办事处|镇|秘书处|支队|分局|会)$")
+_ENDINGS = [(re.compile(pattern), doc_type) for pattern, doc_type in (
+    (r"特此通知|现予印发|现转发给你们|现印发给你们|印发给你们", "通知"),
+    (r"特此公告|现予公告", "公告"),
+    (r"特此通告", "通告"),
+    (r"专此批复|此复|现批复如下", "批复"),
+    (r"特此通报", "通报"),
+    (r"特此函告|特此函复|此函", "函"),
+    (r"现提出以下(?:实施)?意见|提出如下(?:实施)?意见", "意见"),
+    (r"决定如下|作如下修改", "决定"),
+    (r"妥否，请批示|请予批复", "请示"),
+    (r"特此报告", "报告"),
+)]
+_MEETING = re.compile(
+    r"(?:常务副区长|副区长|区长|副市长|市长|县长|主任)(?P<chair>[\u4e00-\u9fff·]{2,4}?)主持召开"
+    r"(?P<body>[\u4e00-\u9fff]{2,20}?)第\s*(?P<number>\d+|[一二三四五六七八九十百]+)\s*次(?P<kind>常务会议|全体会议)"
+)
+_AGENDA = re.compile(r"^会议听取了?(?P<reporters>[^。；]+?)关于(?P<subject>.+?)的汇报")
+_SUPPLEMENTARY = re.compile(r"(?:^|[。；])(?P<who>[^。；]*?)补充汇报")
+_SPEAKER = re.compile(r"^(?P<place>[\u4e00-\u9fff]{2,12}?)(?:区长|市长|县长|省长|主席)[\u4e00-\u9fff·]{2,4}$")
+_PRINTER = re.compile(r"^(?P<printer>.{2,40}?)\s*(?P<date>\S+年\S+月\S+日)\s*印发$")
+_CC = re.compile(r"^(?:抄\s*送|抄\s*报)\s*[:：]\s*(?P<list>.*)$")
+_ATTACHMENT = re.compile(r"^附\s*件\s*\d*\s*[:：]\s*(?P<rest>.*)$")
+_ENUMERATED = re.compile(r"^(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[)）])\s*(?P<title>.+)$")
+_NOTE = re.compile(r"^[（(]此件.*[)）]$")
+_FILE_DATE = re.compile(r"[(（](\d{4}-\d{2}-\d{2})[)）]|^(\d{4}-\d{2}-\d{2})")
+_INFO_END = "<!-- INFO END -->"
+_LAW_ISSUER = re.compile(r"^(?:第[一二三四五六七八九十百]+届)?(?P<body>.+?)(?:第[一二三四五六七八九十百\d]+次|令第|通过|发布|公布|批准|修订|修正|讨论)")
+_LAW_ACT = re.compile(r"通过|发布|公布|批准|修订|修正")
+_HEADER_LINES = 15
+_TITLE_FRAGMENT = re.compile(r"^[\u4e00-\u9fff0-9A-Za-z《》〈〉（）()“”‘’\"、·—\-－]+$")
+
+
+def _squeeze(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
+def _cn_value(text: str) -> int | None:
+    """一 … 九十九 as written in dates and meeting numbers (十二, 二十一, 三十)."""
+    if "百" in text:
+        hundreds, _, rest = text.partition("百")
+        tail = _cn_value(rest.lstrip("零〇")) if rest else 0
+        return None if tail is None else _CN_DIGITS.get(hundreds or "一", 0) * 100 + tail
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        if tens and tens not in _CN_DIGITS or ones and ones not in _CN_DIGITS:
+            return None
+        return _CN_DIGITS[tens] * 10 + _CN_DIGITS[ones] if tens else 10 + (_CN_DIGITS[ones] if ones else 0)
+    if len(text) == 1 and text in _CN_DIGITS:
+        return _CN_DIGITS[text]
+    return None
+
+
+def _number(text: str) -> int | None:
+    text = _squeeze(text)
+    if text.isdigit():
+        return int(text)
+    if all(char in _CN_DIGITS for char in text) and len(text) == 4:
+        return int("".join(str(_CN_DIGITS[char]) for char in text))
+    return _cn_value(text)
+
+
+def _iso(match: re.Match[str]) -> str | None:
+    year, month, day = (_number(match.group(key)) for key in ("y", "m", "d"))
+    if None in (year, month, day):
+        return None
+    try:
+        return dt.date(year, month, day).isoformat()  # type: ignore[arg-type]
+    except ValueError:
+        return None
+
+
+def find_dates(text: str) -> list[str]:
+    """Every valid date written in text, as YYYY-MM-DD, in order; impossible dates are skipped."""
+    text = unicodedata.normalize("NFKC", text)
+    return [iso for iso in map(_iso, DATE_PATTERN.finditer(text)) if iso]
+
+
+def parse_date(text: str) -> str | None:
+    """The first valid date in text as YYYY-MM-DD (2020年2月26日, 二〇二一年十二月三十日, 2024 年 3 月 27 日)."""
+    dates = find_dates(text)
+    return dates[0] if dates else None
+
+
+def _whole_date(line: str) -> str | None:
+    """The date when the line is nothing but a date."""
+    text = unicodedata.normalize("NFKC", line).strip()
+    match = DATE_PATTERN.fullmatch(text)
+    return _iso(match) if match else None
+
+
+def normalize_doc_number(text: str) -> str | None:
+    """The 发文字号 the text consists of, written the standard way (长府〔2020〕8号), or None.
+    Tolerates [], （）, ［］, ﹝﹞, 【】, spaces, full-width digits, a missing 号, surrounding brackets."""
+    text = _squeeze(unicodedata.normalize("NFKC", text))
+    if len(text) > 2 and text[0] in "(【[" and text[-1] in ")】]":
+        text = text[1:-1]
+    match = _NUMBER_PATTERN.fullmatch(text)
+    if match:
+        return f"{match['prefix']}〔{match['year']}〕{int(match['no'])}号"
+    match = _ORDER_PATTERN.fullmatch(text)
+    if match:
+        return f"{match['prefix']}第{int(match['no'])}号"
+    return None
+
+
+def _doc_type_from_title(title: str) -> str | None:
+    squeezed = _squeeze(title)
+    for doc_type in sorted(DOC_TYPES, key=len, reverse=True):
+        if squeezed.endswith(doc_type):
+            return doc_type
+    return None
+
+
+def _doc_type_from_text(paragraphs: list[str]) -> str | None:
+    for paragraph in reversed(paragraphs):
+        for pattern, doc_type in _ENDINGS:
+            if pattern.search(paragraph):
+                return doc_type
+    return None
+
+
+def _is_title_end(line: str) -> bool:
+    squeezed = _squeeze(line)
+    return _doc_type_from_title(squeezed) is not None or squeezed.endswith(("报告", "纪要"))
+
+
+def _canonical_or_written(departments: DepartmentTable, name: str) -> str:
+    return departments.canonical(name) or _squeeze(name)
+
+
+def _split_list(text: str, keep_whole: list[str]) -> list[str]:
+    """Split 抄送 / 附件 lists on 、，, but keep names that contain 、 (区各民主党派、人民团体) whole."""
+    protected = text
+    for index, name in enumerate(keep_whole):
+        protected = protected.replace(name, f"\x00{index}\x00")
+    items = []
+    for item in re.split(r"[、，,；;]", protected.rstrip("。.；; ")):
+        item = re.sub(r"\x00(\d+)\x00", lambda match: keep_whole[int(match.group(1))], item).strip()
+        if item:
+            items.append(item)
+    return items
+
+
+class _Lines:
+    """The document as a list of lines, with the indexes of lines that leave the body."""
+
+    def __init__(self, markdown: str):
+        self.lines = markdown.splitlines()
+        self.removed: set[int] = set()
+
+    def content(self) -> list[tuple[int, str]]:
+        return [(index, line.strip()) for index, line in enumerate(self.lines) if line.strip()]
+
+    def body(self) -> str:
+        kept = [line for index, line in enumerate(self.lines) if index not in self.removed]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n") + "\n"
+
+
+def extract_metadata(markdown: str, *, source_name: str, departments: DepartmentTable,
+                     topics: TopicRules) -> tuple[dict[str, Any], str]:
+    """(front-matter dict, body without the header zone and imprint). Keys without a value are
+    omitted. See the module docstring for the choices made."""
+    doc = _Lines(markdown)
+    content = doc.content()
+    meta: dict[str, Any] = {}
+    labels = _read_labels(doc, content)
+    is_law = _INFO_END in markdown
+
+    title, title_end = _find_title(doc, content, is_law)
+    title = _squeeze(labels.get("标题", "")) or title
+    number = labels.get("发文字号") and normalize_doc_number(labels["发文字号"])
+    number = number or _find_number(doc, content, title_end)
+    masthead = _find_masthead(doc, content, title_end)
+    cc, printer, print_date = _read_imprint(doc, content, departments)
+    paragraphs = [line for _, line in content]
+    meeting = _find_meeting(paragraphs)
+    subtitle_date = _report_date(content[:_HEADER_LINES])
+    signature, signature_date = _find_signature(content, doc.removed)
+
+    if not title and meeting:
+        title = f"{meeting['body']}第{meeting['number']}次{meeting['kind']}纪要"
+    elif title and meeting and _squeeze(title).endswith("纪要") and "第" not in title:
+        title = f"{meeting['body']}第{meeting['number']}次{meeting['kind']}纪要"
+    if title == "政府工作报告" and subtitle_date:
+        title = f"{subtitle_date[:4]}年{title}"
+
+    doc_type = _doc_type_from_title(title) if title else None
+    if doc_type is None and meeting and any(_AGENDA.match(p) for p in paragraphs):
+        doc_type = "纪要"
+    if doc_type is None and not is_law:
+        doc_type = _doc_type_from_text(paragraphs)
+
+    date = (labels.get("成文日期") and parse_date(labels["成文日期"])) or None
+    if is_law:
+        date = date or _file_date(source_name) or _law_date(markdown)
+    else:
+        date = (date or (meeting or {}).get("date") or subtitle_date or signature_date
+                or print_date or _file_date(source_name))
+
+    issuer = _find_issuer(labels, signature, masthead, title, meeting, content, departments)
+    if is_law:
+        issuer = issuer or _law_issuer(markdown, date)
+
+    named = departments.find_all(markdown)
+    body = doc.body()
+    meta.update({
+        "title": title,
+        "doc_type": doc_type,
+        "date": date,
+        "doc_number": number,
+        "issuer": issuer,
+        "departments": named,
+        # Bodies named only in the imprint (抄送) say nothing about the subject.
+        "topics": topics.assign(body, departments.find_all(body)),
+    })
+    if meeting:
+        meta["meeting"] = {"number": meeting["number"], "chair": meeting["chair"]}
+        meta["agenda"] = _agenda(paragraphs, departments, topics)
+    meta["attachments"] = _attachments(content)
+    meta["cc"] = cc
+    meta["printer"] = printer
+    meta["print_date"] = print_date
+    return {key: value for key, value in meta.items() if value not in (None, "", [], {})}, body
+
+
+def _read_labels(doc: _Lines, content: list[tuple[int, str]]) -> dict[str, str]:
+    """Catalogue labels a web export prints above the text (发文字号：…, 成文日期：…)."""
+    labels = {}
+    for index, line in content[:_HEADER_LINES]:
+        match = _LABEL.match(_squeeze(line))
+        if match:
+            labels[match.group(1)] = match.group(2)
+            doc.removed.add(index)
+    return labels
+
+
+def _find_title(doc: _Lines, content: list[tuple[int, str]], is_law: bool) -> tuple[str | None, int]:
+    """The title and the position in content just after it (0 when there is none)."""
+    head = content[:_HEADER_LINES]
+    for position, (index, line) in enumerate(head):
+        if not _HEADING.match(line):
+            continue
+        title_lines = [(index, _HEADING.sub("", line))]
+        # The laws corpus splits some titles into two headings (# 中华人民共和国民法典 / # 合同编).
+        while is_law and position + 1 < len(head) and _HEADING.match(head[position + 1][1]):
+            position += 1
+            title_lines.append((head[position][0], _HEADING.sub("", head[position][1])))
+        doc.removed.update(index for index, _ in title_lines)
+        title = " ".join(_despace(text) for _, text in title_lines)
+        return title, position + 1
+    if is_law:
+        return None, 0
+    # Plain text: consecutive short title-like lines up to one that ends with a document type.
+    fragments: list[tuple[int, str]] = []
+    for position, (index, line) in enumerate(head):
+        squeezed = _squeeze(line)
+        if index in doc.removed:
+            fragments = []
+            continue
+        if squeezed.endswith(("：", ":", "。")) or len(squeezed) > 100:
+            break
+        if not _TITLE_FRAGMENT.match(squeezed) or normalize_doc_number(squeezed) \
+                or _MASTHEAD.match(squeezed):
+            fragments = []
+            continue
+        fragments.append((index, squeezed))
+        if _is_title_end(squeezed) and len(fragments) <= 4:
+            title = "".join(text for _, text in fragments)
+            doc.removed.update(index for index, _ in fragments)
+            # A web export may print the title twice in a row.
+            if position + 1 < len(head) and _squeeze(head[position + 1][1]) == title:
+                doc.removed.add(head[position + 1][0])
+                position += 1
+            return title, position + 1
+    return None, 0
+
+
+def _despace(text: str) -> str:
+    """Remove letter-spacing between CJK characters (政 府 工 作 报 告) but keep other spaces."""
+    return re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text.strip())
+
+
+def _find_number(doc: _Lines, content: list[tuple[int, str]], title_end: int) -> str | None:
+    # Before the title (masthead zone) or right under it (web pages), never deeper.
+    for index, line in content[:max(title_end, 0) + 3][:_HEADER_LINES]:
+        number = normalize_doc_number(line)
+        if number:
+            doc.removed.add(index)
+            return number
+    return None
+
+
+def _find_masthead(doc: _Lines, content: list[tuple[int, str]], title_end: int) -> str | None:
+    masthead = None
+    limit = title_end if title_end else 3
+    for index, line in content[:limit]:
+        squeezed = _squeeze(line)
+        if index in doc.removed:
+            continue
+        if _MASTHEAD.match(squeezed) or (title_end and len(squeezed) <= 30 and not re.search(r"[。，：:；]", squeezed)):
+            doc.removed.add(index)
+            masthead = masthead or squeezed
+    return masthead
+
+
+def _read_imprint(doc: _Lines, content: list[tuple[int, str]], departments: DepartmentTable
+                  ) -> tuple[list[str], str | None, str | None]:
+    cc: list[str] = []
+    printer = print_date = None
+    keep_whole = [form for department in departments for form in department.surface_forms if "、" in form]
+    for position, (index, line) in enumerate(content):
+        match = _CC.match(line)
+        if match and position >= len(content) - 8:
+            text = match.group("list")
+            doc.removed.add(index)
+            following = position + 1
+            # Plain text wraps the list over lines; it ends with 。
+            while not text.rstrip().endswith("。") and following < len(content) and not _PRINTER.match(_despace(content[following][1])):
+                text += content[following][1]
+                doc.removed.add(content[following][0])
+                following += 1
+            cc = _split_list(_squeeze(text), keep_whole)
+        printed = _PRINTER.match(line.strip())
+        if printed and position >= len(content) - 8:
+            printer = _squeeze(printed.group("printer"))
+            print_date = parse_date(printed.group("date"))
+            doc.removed.add(index)
+    return cc, printer, print_date
+
+
+def _find_meeting(paragraphs: list[str]) -> dict[str, Any] | None:
+    for paragraph in paragraphs[:6]:
+        match = _MEETING.search(_squeeze(paragraph))
+        if match:
+            return {
+                "number": _number(match["number"]),
+                "chair": match["chair"],
+                "body": match["body"],
+                "kind": match["kind"],
+                "date": parse_date(paragraph),
+            }
+    return None
+
+
+def _report_date(head: list[tuple[int, str]]) -> str | None:
+    """The delivery date of a speech-report: ——2024年1月16日在…会议上."""
+    for _, line in head:
+        text = _HEADING.sub("", line).lstrip()
+        if text[:1] in _DASHES:
+            date = parse_date(text[:30])
+            if date and "在" in text:
+                return date
+    return None
+
+
+def _find_signature(content: list[tuple[int, str]], removed: set[int]) -> tuple[str | None, str | None]:
+    """(署名, 成文日期) from the first date line that follows an organ's name; otherwise the last
+    date line of the document and no 署名."""
+    last_date = None
+    for position, (index, line) in enumerate(content):
+        if index in removed:
+            continue
+        date = _whole_date(line)
+        if not date:
+            continue
+        previous = _squeeze(content[position - 1][1]) if position else ""
+        if previous and len(previous) <= 40 and _ORG_END.search(previous) and not re.search(r"[。，：:；]", previous):
+            return previous, date
+        last_date = date
+    return None, last_date
+
+
+def _file_date(source_name: str) -> str | None:
+    match = _FILE_DATE.search(Path(source_name).name)
+    if not match:
+        return None
+    value = match.group(1) or match.group(2)
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
+
+
+def _law_info(markdown: str) -> list[str]:
+    head = markdown.split(_INFO_END, 1)[0]
+    return [line.strip() for line in head.splitlines() if line.strip() and not _HEADING.match(line.strip())]
+
+
+def _law_date(markdown: str) -> str | None:
+    dates = [parse_date(line[:20]) for line in _law_info(markdown) if _LAW_ACT.search(line)]
+    dates = [date for date in dates if date]
+    return max(dates) if dates else None
+
+
+def _law_issuer(markdown: str, date: str | None) -> str | None:
+    acts = [line for line in _law_info(markdown) if _LAW_ACT.search(line) and DATE_PATTERN.match(line)]
+    if not acts:
+        return None
+    # The line of the version the file holds (its date), else the first act (adoption).
+    chosen = next((line for line in acts if parse_date(line[:20]) == date), acts[0])
+    rest = _squeeze(DATE_PATTERN.sub("", chosen, count=1))
+    match = _LAW_ISSUER.match(rest)
+    if not match:
+        return None
+    body = re.sub(r"^中华人民共和国(?=国务院)", "", match["body"]).rstrip("令")
+    return body or None
+
+
+def _find_issuer(labels: dict[str, str], signature: str | None, masthead: str | None, title: str | None,
+                 meeting: dict[str, Any] | None, content: list[tuple[int, str]],
+                 departments: DepartmentTable) -> str | None:
+    if labels.get("发文机关"):
+        return _canonical_or_written(departments, labels["发文机关"])
+    if signature:
+        return _canonical_or_written(departments, signature)
+    if masthead:
+        name = re.sub(r"(文件|会议文件[(（]\d+[)）])$", "", masthead)
+        found = departments.canonical(name)
+        if found:
+            return found
+    if meeting:
+        return _canonical_or_written(departments, meeting["body"])
+    if title and "关于" in title:
+        prefix = _squeeze(title).split("关于", 1)[0]
+        if prefix:
+            return _canonical_or_written(departments, prefix)
+    for _, line in content[:_HEADER_LINES]:
+        speaker = _SPEAKER.match(_squeeze(_HEADING.sub("", line)))
+        if speaker:
+            government = speaker["place"] + "人民政府"
+            return departments.canonical(government) or government
+    return None
+
+
+def _agenda(paragraphs: list[str], departments: DepartmentTable, topics: TopicRules) -> list[dict[str, Any]]:
+    items = []
+    for paragraph in paragraphs:
+        text = _squeeze(paragraph)
+        match = _AGENDA.match(text)
+        if not match:
+            continue
+        reporters = _names(match["reporters"], departments)
+        supplementary: list[str] = []
+        for extra in _SUPPLEMENTARY.finditer(text[match.end():]):
+            supplementary += [name for name in _names(extra["who"], departments) if name not in supplementary]
+        item = {
+            "departments": reporters,
+            "subject": match["subject"],
+            "supplementary": supplementary,
+            "topics": topics.assign(text, reporters + supplementary),
+        }
+        items.append({key: value for key, value in item.items() if value})
+    return items
+
+
+def _names(text: str, departments: DepartmentTable) -> list[str]:
+    """Canonical names of the bodies in a list like 区发展改革委、区商务委; unknown ones as written."""
+    return departments.find_all(text) or [part for part in re.split(r"[、，,]", text) if part]
+
+
+def _attachments(content: list[tuple[int, str]]) -> list[str]:
+    """Titles listed after 附件： (one, or numbered 1. 2. … on the following lines)."""
+    titles: list[str] = []
+    for position, (_, line) in enumerate(content):
+        match = _ATTACHMENT.match(line.replace("\u3000", " ").strip())
+        if not match:
+            continue
+        rest = match.group("rest").strip()
+        if rest:
+            enumerated = _ENUMERATED.match(rest)
+            titles.append((enumerated.group("title") if enumerated else rest).strip())
+            if not enumerated:
+                break
+        for _, following in content[position + 1:]:
+            enumerated = _ENUMERATED.match(following.replace("\u3000", " ").strip())
+            if not enumerated:
+                break
+            titles.append(enumerated.group("title").strip())
+        if titles:
+            break
+    return titles
