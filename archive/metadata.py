@@ -99,7 +99,7 @@ def _cn_value(text: str) -> int | None:
         tens, _, ones = text.partition("十")
         if tens and tens not in _CN_DIGITS or ones and ones not in _CN_DIGITS:
             return None
-        return _CN_DIGITS[tens] * 10 + _CN_DIGITS[ones] if tens else 10 + (_CN_DIGITS[ones] if ones else 0)
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
     if len(text) == 1 and text in _CN_DIGITS:
         return _CN_DIGITS[text]
     return None
@@ -223,8 +223,9 @@ def extract_metadata(markdown: str, *, source_name: str, departments: Department
 
     title, title_end = _find_title(doc, content, is_law)
     title = _squeeze(labels.get("标题", "")) or title
-    number = labels.get("发文字号") and normalize_doc_number(labels["发文字号"])
-    number = number or _find_number(doc, content, title_end)
+    # Called even when a label gave the number, so that the number line leaves the body.
+    number = _find_number(doc, content, title_end)
+    number = (labels.get("发文字号") and normalize_doc_number(labels["发文字号"])) or number
     masthead = _find_masthead(doc, content, title_end)
     cc, printer, print_date = _read_imprint(doc, content, departments)
     paragraphs = [line for _, line in content]

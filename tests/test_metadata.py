@@ -1,0 +1,292 @@
+from pathlib import Path
+
+import pytest
+
+from archive.departments import DepartmentTable
+from archive.document import validate_meta
+from archive.metadata import extract_metadata
+from archive.topics import TopicRules
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LAWS = Path("/work/shared/corpora/laws")
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return (DepartmentTable.load(ROOT / "data" / "departments.yaml"), TopicRules.load(ROOT / "data" / "topics.yaml"))
+
+
+def extract(tables, text: str, source_name: str = "doc.md"):
+    departments, topics = tables
+    return extract_metadata(text, source_name=source_name, departments=departments, topics=topics)
+
+
+def sample(tables, name: str):
+    path = FIXTURES / "metadata" / f"{name}.md"
+    return extract(tables, path.read_text(encoding="utf-8"), f"{name}.txt")
+
+
+def extra_doc(tables, stem: str):
+    path = FIXTURES / "extra_docs" / f"{stem}.txt"
+    return extract(tables, path.read_text(encoding="utf-8"), path.name)
+
+
+# ── the five samples ─────────────────────────────────────────────────────────
+
+
+def test_minutes_without_a_title_line_are_titled_after_their_meeting(tables):
+    meta, _ = sample(tables, "2024-03-27-executive-meeting-70")
+    assert meta["title"] == "区政府第70次常务会议纪要"
+    assert meta["doc_type"] == "纪要"
+    assert meta["date"] == "2024-03-27"
+    assert meta["issuer"] == "上海市长宁区人民政府"
+    assert meta["meeting"] == {"number": 70, "chair": "侯继军"}
+    assert "doc_number" not in meta
+
+
+def test_minutes_70_have_one_agenda_item_per_report_heard(tables):
+    meta, _ = sample(tables, "2024-03-27-executive-meeting-70")
+    agenda = meta["agenda"]
+    assert len(agenda) == 9
+    assert agenda[0] == {"departments": ["上海市长宁区人民政府办公室"],
+                         "subject": "制订《行政规范性文件管理实施办法》相关情况", "topics": ["综合政务"]}
+    assert agenda[2]["departments"] == ["上海市长宁区国有资产监督管理委员会"]
+    assert agenda[2]["topics"] == ["国民经济管理、国有资产监管"]
+    assert agenda[3]["departments"] == ["上海市长宁区人力资源和社会保障局"]
+    assert agenda[6]["departments"] == ["长宁区生态环境保护督察办公室"]
+    assert agenda[-1]["subject"] == "2024年1-2月投资促进工作完成情况"
+    assert agenda[-1]["supplementary"] == ["华阳路街道", "区临空公司（全称待核）"]
+    assert all("supplementary" not in item for item in agenda[:-1])
+    assert all(1 <= len(item["topics"]) <= 3 for item in agenda)
+
+
+def test_minutes_70_name_the_reporting_bodies_among_their_departments(tables):
+    meta, _ = sample(tables, "2024-03-27-executive-meeting-70")
+    for name in ("上海市长宁区投资促进办公室", "长宁区妇女儿童工作委员会办公室", "上海市长宁区发展和改革委员会", "华阳路街道"):
+        assert name in meta["departments"]
+    assert "各街道（镇）" not in meta["departments"]
+
+
+def test_minutes_73_keep_their_number_and_get_the_meeting_specific_title(tables):
+    meta, body = sample(tables, "2024-04-24-executive-meeting-73")
+    assert meta["title"] == "区政府第73次常务会议纪要"
+    assert meta["doc_number"] == "长府会议纪要〔2024〕13号"
+    assert meta["doc_type"] == "纪要"
+    assert meta["date"] == "2024-04-24"
+    assert meta["meeting"] == {"number": 73, "chair": "侯继军"}
+    assert body.startswith("2024年4月24日下午，区长侯继军主持召开区政府第73次常务会议。")
+    assert "长府会议纪要〔2024〕13号" not in body and "区政府常务会议纪要" not in body
+
+
+def test_minutes_73_agenda_lists_supplementary_reports_and_spaced_digits_are_squeezed(tables):
+    meta, _ = sample(tables, "2024-04-24-executive-meeting-73")
+    agenda = meta["agenda"]
+    assert len(agenda) == 8
+    assert agenda[6]["departments"] == ["上海市长宁区建设和管理委员会"]
+    assert agenda[6]["subject"] == "区政府重点投资项目建设推进情况"
+    assert agenda[6]["supplementary"] == ["上海市长宁区体育局", "上海市长宁区民政局"]
+    assert agenda[7]["subject"] == "2024年一季度招商引资工作完成情况"
+    assert agenda[7]["topics"] == ["国民经济管理、国有资产监管", "商贸、海关、旅游"]
+    assert agenda[5]["topics"] == ["市场监管、安全生产监管"]
+
+
+def test_the_2020_notice_yields_number_issuer_date_attachment_and_imprint(tables):
+    meta, body = sample(tables, "2020-02-26-key-work-goals")
+    assert meta["title"] == "上海市长宁区人民政府关于印发区政府2020年重点工作目标的通知"
+    assert meta["doc_type"] == "通知"
+    assert meta["date"] == "2020-02-26"
+    assert meta["doc_number"] == "长府〔2020〕8号"
+    assert meta["issuer"] == "上海市长宁区人民政府"
+    assert meta["attachments"] == ["上海市长宁区人民政府2020年重点工作目标"]
+    assert meta["cc"] == ["区委各部门", "区人大常委会办公室", "区政协办公室", "区监察委", "区法院", "区检察院",
+                          "区各民主党派、人民团体"]
+    assert meta["printer"] == "上海市长宁区人民政府办公室"
+    assert meta["print_date"] == "2020-02-26"
+    assert "meeting" not in meta and "agenda" not in meta
+
+
+def test_the_2020_notice_body_loses_masthead_number_title_and_imprint_but_keeps_the_rest(tables):
+    _, body = sample(tables, "2020-02-26-key-work-goals")
+    lines = body.splitlines()
+    assert lines[0] == "区政府各委、办、局，各街道办事处，新泾镇政府:"
+    for kept in ("附件：上海市长宁区人民政府2020年重点工作目标", "上海市长宁区人民政府", "2020年2月26日", "（此件公开发布）"):
+        assert kept in lines
+    for removed in ("上海市长宁区人民政府文件", "长府〔2020〕8号", "抄送", "2020年2月26日印发"):
+        assert not any(removed in line for line in lines), removed
+    assert not any(line.startswith("# ") for line in lines)
+
+
+def test_the_2024_work_report_is_dated_by_its_delivery_and_issued_by_the_government(tables):
+    meta, body = sample(tables, "2024-01-16-government-work-report")
+    assert meta["title"] == "2024年政府工作报告"
+    assert meta["doc_type"] == "政府工作报告"
+    assert meta["date"] == "2024-01-16"
+    assert meta["issuer"] == "上海市长宁区人民政府"
+    assert "doc_number" not in meta and "meeting" not in meta
+    assert body.startswith("——2024年1月16日在长宁区第十七届人民代表大会第五次会议上\n长宁区区长 侯继军")
+
+
+def test_the_2018_work_report_loses_its_session_header_but_keeps_the_secretariat_line(tables):
+    meta, body = sample(tables, "2018-01-10-government-work-report")
+    assert meta["title"] == "2018年政府工作报告"
+    assert meta["doc_type"] == "政府工作报告"
+    assert meta["date"] == "2018-01-10"
+    assert meta["issuer"] == "上海市长宁区人民政府"
+    assert "会议文件（11）" not in body
+    assert body.rstrip().endswith("长宁区十六届人大三次会议秘书处 2018年1月10日")
+    assert "printer" not in meta
+
+
+@pytest.mark.parametrize("name", [
+    "2018-01-10-government-work-report", "2020-02-26-key-work-goals", "2024-01-16-government-work-report",
+    "2024-03-27-executive-meeting-70", "2024-04-24-executive-meeting-73",
+])
+def test_every_sample_yields_valid_front_matter_without_empty_values(tables, name):
+    meta, _ = sample(tables, name)
+    assert validate_meta(meta) == []
+    assert all(value not in (None, "", [], {}) for value in meta.values())
+    assert meta["departments"][0] == "上海市长宁区人民政府"
+    assert meta["topics"]
+
+
+# ── shapes that matter ───────────────────────────────────────────────────────
+
+
+def test_a_number_cited_in_the_body_is_not_the_documents_number(tables):
+    text = "# 关于印发《办法》的通知\n各街道：\n根据《规定》（闵府规发〔2017〕2号），现印发给你们。\n特此通知。\n"
+    meta, _ = extract(tables, text)
+    assert "doc_number" not in meta
+    assert meta["doc_type"] == "通知"
+
+
+@pytest.mark.parametrize("line", ["长府[2020]8号", "长府（2020）8号", "长府〔2020〕8 号"])
+def test_a_header_number_in_a_deviant_shape_is_normalized(tables, line):
+    meta, body = extract(tables, f"上海市长宁区人民政府文件\n{line}\n# 关于某事的通知\n各委办局：\n正文。\n")
+    assert meta["doc_number"] == "长府〔2020〕8号"
+    assert line not in body
+
+
+def test_a_signature_date_in_chinese_numerals_is_the_document_date(tables):
+    text = "# 关于某事的决定\n正文如下。\n上海市长宁区人民政府\n二〇二一年十二月三十日\n"
+    meta, _ = extract(tables, text)
+    assert meta["date"] == "2021-12-30"
+    assert meta["doc_type"] == "决定"
+    assert meta["issuer"] == "上海市长宁区人民政府"
+
+
+def test_a_document_without_any_date_gets_none_rather_than_a_guess(tables):
+    meta, _ = extract(tables, "# 关于某事的通知\n各单位：\n请于二〇三五年远景目标框架内落实。\n")
+    assert "date" not in meta
+
+
+def test_a_title_ending_in_no_document_type_falls_back_to_the_closing_formula(tables):
+    meta, _ = extract(tables, "# 古树名录调整\n经组织专家鉴定，注销3株古树。\n现予公告。\n")
+    assert meta["doc_type"] == "公告"
+
+
+def test_the_source_file_name_dates_a_document_that_prints_none(tables):
+    meta, _ = extract(tables, "# 某区工作要点\n正文。\n", "2019-05-06-work-points.txt")
+    assert meta["date"] == "2019-05-06"
+
+
+# ── real documents of other kinds (tests/fixtures/extra_docs, origins in *.source.txt) ──
+
+
+@pytest.mark.parametrize("stem, title, doc_type, date, number, issuer", [
+    ("01_changning_lvrong_gui_2025_1", "长宁区绿化和市容管理局关于印发《长宁区设摊经营管理办法（试行）》的通知",
+     "通知", "2025-12-01", None, "上海市长宁区绿化和市容管理局"),
+    ("02_xuhui_fubanfa_2017_16_zhuanfa",
+     "上海市徐汇区人民政府办公室关于转发区绿化市容局制订的《关于进一步加强本区装修垃圾处理的工作方案》的通知",
+     "通知", "2017-07-14", None, "上海市徐汇区人民政府办公室"),
+    ("03_minhang_gumeilu_jiedao_2021_2", "关于印发《古美路街道限额以下小型建设工程实施细则》的通知",
+     "通知", "2021-01-15", None, "闵行区古美路街道办事处"),
+    ("05_guowuyuan_guofa_2018_43_jueding",
+     "国务院关于在海南博鳌乐城国际医疗旅游先行区暂时调整实施《中华人民共和国药品管理法实施条例》有关规定的决定",
+     "决定", "2018-12-21", "国发〔2018〕43号", "国务院"),
+    ("06_xinjiang_zhijian_banfa_2012_24_attachments_tables", "新疆维吾尔自治区质监局关于进一步加强新闻宣传工作的通知",
+     "通知", None, "新质监办发〔2012〕24号", "新疆维吾尔自治区质监局"),
+    ("08_shanghai_hufubanfa_2022_24_yijian_zerendanwei", "上海市人民政府办公厅关于科学绿化的实施意见",
+     "意见", "2022-12-28", None, "上海市人民政府办公厅"),
+    ("10_neimenggu_neizhengzi_2020_102_pifu", "内蒙古自治区人民政府关于《根河市城市总体规划（2019—2030）》的批复",
+     "批复", "2020-11-30", "内政字〔2020〕102号", "内蒙古自治区人民政府"),
+    ("12_shanghai_hufuban_2022_10_renyuan_mingdan",
+     "上海市人民政府办公厅关于调整上海市生活垃圾分类减量推进工作联席会议组成人员的通知",
+     "通知", "2022-01-25", None, "上海市人民政府办公厅"),
+    ("13_shanghai_hulvrong_2025_152_gonggao_tables",
+     "上海市绿化和市容管理局关于2025年度古树和古树后续资源鉴定确认与死亡注销的公告",
+     "公告", "2025-10-10", None, "上海市绿化和市容管理局"),
+])
+def test_extra_documents_yield_title_type_date_number_and_issuer(tables, stem, title, doc_type, date, number, issuer):
+    meta, body = extra_doc(tables, stem)
+    assert meta.get("title") == title
+    assert meta.get("doc_type") == doc_type
+    assert meta.get("date") == date
+    assert meta.get("doc_number") == number
+    assert meta.get("issuer") == issuer
+    assert validate_meta(meta) == []
+    assert title not in body.splitlines()
+
+
+def test_the_state_council_decision_drops_its_catalogue_labels_and_wrapped_title_from_the_body(tables):
+    _, body = extra_doc(tables, "05_guowuyuan_guofa_2018_43_jueding")
+    assert body.startswith("各省、自治区、直辖市人民政府，国务院各部委、各直属机构：")
+    assert "国务院\n2018年12月21日\n（此件公开发布）" in body
+
+
+def test_numbered_attachment_lists_are_read_item_by_item(tables):
+    meta, _ = extra_doc(tables, "06_xinjiang_zhijian_banfa_2012_24_attachments_tables")
+    assert meta["attachments"] == ["自治区质监局各单位信息宣传联络员登记表", "自治区质监局各单位（部门）申请宣传申报单",
+                                   "自治区质监局协助宣传报道通知单"]
+    meta, _ = extra_doc(tables, "13_shanghai_hulvrong_2025_152_gonggao_tables")
+    assert meta["attachments"] == ["古树和古树后续资源确认目录", "古树死亡注销目录"]
+    meta, _ = extra_doc(tables, "03_minhang_gumeilu_jiedao_2021_2")
+    assert len(meta["attachments"]) == 8 and meta["attachments"][-1] == "古美路街道建设工程招投标申请表"
+
+
+def test_municipal_documents_do_not_name_district_bodies_for_municipal_ones(tables):
+    meta, _ = extra_doc(tables, "12_shanghai_hufuban_2022_10_renyuan_mingdan")
+    assert not any(name.startswith("上海市长宁区") for name in meta.get("departments", []))
+
+
+# ── the laws corpus (read in place; not copied into the project) ─────────────
+
+needs_laws = pytest.mark.skipif(not LAWS.is_dir(), reason="the shared laws corpus is not available")
+
+
+def law(tables, relative: str):
+    path = LAWS / relative
+    return extract(tables, path.read_text(encoding="utf-8"), path.name)
+
+
+@needs_laws
+def test_a_law_takes_its_title_from_the_heading_and_its_date_from_the_file_name(tables):
+    meta, body = law(tables, "民法商法/企业破产法(2006-08-27).md")
+    assert meta["title"] == "中华人民共和国企业破产法"
+    assert meta["date"] == "2006-08-27"
+    assert meta["issuer"] == "全国人民代表大会常务委员会"
+    assert "doc_type" not in meta
+    assert not body.startswith("# ")
+
+
+@needs_laws
+def test_a_revised_law_is_issued_by_the_body_of_the_version_in_the_file_name(tables):
+    meta, _ = law(tables, "行政法规/专利代理条例(2018-11-06).md")
+    assert meta["date"] == "2018-11-06"
+    assert meta["issuer"] == "国务院"
+
+
+@needs_laws
+def test_a_law_file_without_a_date_in_its_name_is_dated_by_its_adoption(tables):
+    meta, _ = law(tables, "刑法/刑法修正案（十）.md")
+    assert meta["date"] == "2017-11-04"
+    assert meta["issuer"] == "全国人民代表大会常务委员会"
+
+
+@needs_laws
+def test_a_sample_of_laws_all_get_a_title_and_valid_front_matter(tables):
+    paths = sorted(LAWS.rglob("*.md"))[::60]
+    for path in paths:
+        meta, _ = extract(tables, path.read_text(encoding="utf-8"), path.name)
+        assert meta.get("title"), path
+        assert validate_meta(meta) == [], path
