@@ -36,7 +36,7 @@ META_CHUNK = 16  # documents per metadata file: one results page touches few fil
 PIECE = 608  # folded characters per text piece; a multiple of 16, the unit of the lengths table, so the browser can count pieces exactly
 OVERLAP = 80  # a piece also holds the next piece's first characters, so short matches never straddle
 SHARD_TARGET = 12_000  # bytes per postings shard the shard count aims at
-CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js")
+CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.css")
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 EPOCH = dt.date(1970, 1, 1)
 

@@ -505,7 +505,8 @@
           if (options.sort === 'date') docs.sort(function (x, y) { return x - y; });
           else docs.sort(function (x, y) { return scores.get(y) - scores.get(x) || x - y; });
           var offset = Math.max(0, options.offset | 0);
-          var limit = options.limit === undefined || options.limit === null ? 10 : Math.max(0, Number(options.limit));
+          // No upper bound: limit null returns every match, as a caller exporting results needs.
+          var limit = options.limit === undefined ? 10 : options.limit === null ? Infinity : Math.max(0, Number(options.limit));
           var page = docs.slice(offset, offset + limit);
           return loadMeta(page).then(function () {
             return Promise.all(page.map(function (d) { return snippetFor(d, evaluation); }));
