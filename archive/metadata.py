@@ -76,12 +76,12 @@ _PRINTER = re.compile(r"^(?P<printer>.{2,40}?)\s*(?P<date>\S+年\S+月\S+日)\s*
 _CC = re.compile(r"^(?:抄\s*送|抄\s*报)\s*[:：]\s*(?P<list>.*)$")
 _ATTACHMENT = re.compile(r"^附\s*件\s*\d*\s*[:：]\s*(?P<rest>.*)$")
 _ENUMERATED = re.compile(r"^(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[)）])\s*(?P<title>.+)$")
-_NOTE = re.compile(r"^[（(]此件.*[)）]$")
 _FILE_DATE = re.compile(r"[(（](\d{4}-\d{2}-\d{2})[)）]|^(\d{4}-\d{2}-\d{2})")
 _INFO_END = "<!-- INFO END -->"
 _LAW_ISSUER = re.compile(r"^(?:第[一二三四五六七八九十百]+届)?(?P<body>.+?)(?:第[一二三四五六七八九十百\d]+次|令第|通过|发布|公布|批准|修订|修正|讨论)")
 _LAW_ACT = re.compile(r"通过|发布|公布|批准|修订|修正")
 _HEADER_LINES = 15
+_IMPRINT_LINES = 8
 _TITLE_FRAGMENT = re.compile(r"^[\u4e00-\u9fff0-9A-Za-z《》〈〉（）()“”‘’\"、·—\-－]+$")
 
 
@@ -364,9 +364,12 @@ def _read_imprint(doc: _Lines, content: list[tuple[int, str]], departments: Depa
     cc: list[str] = []
     printer = print_date = None
     keep_whole = [form for department in departments for form in department.surface_forms if "、" in form]
-    for position, (index, line) in enumerate(content):
+    # The imprint is the last thing on the last page; only the tail is worth looking at.
+    tail = max(len(content) - _IMPRINT_LINES, 0)
+    for position in range(tail, len(content)):
+        index, line = content[position]
         match = _CC.match(line)
-        if match and position >= len(content) - 8:
+        if match:
             text = match.group("list")
             doc.removed.add(index)
             following = position + 1
@@ -377,7 +380,7 @@ def _read_imprint(doc: _Lines, content: list[tuple[int, str]], departments: Depa
                 following += 1
             cc = _split_list(_squeeze(text), keep_whole)
         printed = _PRINTER.match(line.strip())
-        if printed and position >= len(content) - 8:
+        if printed:
             printer = _squeeze(printed.group("printer"))
             print_date = parse_date(printed.group("date"))
             doc.removed.add(index)
