@@ -124,7 +124,7 @@ _SIGNATURES = (
     (b"\x1f\x8b", "a gzip archive"),
 )
 _BINARY_ADVICE = "export the document as text, .docx or .pdf"
-# C0 and C1 controls other than tab, LF, VT, FF and CR never occur in a text document.
+# C0 and C1 controls other than tab, LF, VT, FF and CR: more than 1% of them means binary data.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _TRUNCATION_REASONS = ("unexpected end of data", "truncated data", "incomplete multibyte sequence")
 _MAX_RARE_SHARE = 0.10
@@ -141,11 +141,14 @@ def _decode(data: bytes, path: Path, declared: str | None = None) -> tuple[str, 
     else:
         _reject_binary(data, path)
         text, encoding = _decode_without_bom(data, path, declared)
-    control = _CONTROL.search(text)
-    if control:
+    text = _lf(text)
+    controls = len(_CONTROL.findall(text))
+    if controls * 100 > len(text):
+        control = _CONTROL.search(text)
         line = text.count("\n", 0, control.start()) + 1
         raise SourceError(path, f"looks like a binary file (control character U+{ord(control.group()):04X}); {_BINARY_ADVICE}", line)
-    return _lf(text), encoding
+    # A few stray controls (Word's cell and bell marks in exported text) carry no meaning.
+    return _CONTROL.sub("", text) if controls else text, encoding
 
 
 def _lf(text: str) -> str:
@@ -170,7 +173,8 @@ def _decode_without_bom(data: bytes, path: Path, declared: str | None) -> tuple[
         for candidate in dict.fromkeys(filter(None, (declared, "gb18030"))):
             try:
                 text = _strict(data, candidate, path, 0, "")
-            except SourceError:
+            # LookupError: a declared bytes-to-bytes codec such as "base64", which codecs.lookup accepts.
+            except (SourceError, LookupError):
                 continue
             if _reads_as_chinese(text):
                 return text, candidate
@@ -246,6 +250,8 @@ _BLOCK_TAGS = frozenset((
     "center", "address", "figure", "figcaption", "h4", "h5", "h6", "hr", "tr", "td", "th", "body",
 ))
 _MIN_CONTENT_CHARS = 20
+# "索引号：SY00263…" or a label cell "索引号：" whose value is the next cell; only the first colon splits.
+_LABEL_AND_VALUE = re.compile(r"([^:：]*)[:：]?(.*)", re.DOTALL)
 
 
 def _marker_text(tag: Tag) -> str:
@@ -289,7 +295,8 @@ def _html_to_text(html: str) -> str:
         _walk(container, flow)
         flow.flush()
         title = _page_title(soup, container)
-        if title and not (flow.blocks and title in flow.blocks[0]):
+        # Compared without spaces: the body may letter-space or break a centred title.
+        if title and "".join(title.split()) not in "".join("".join(flow.blocks[:5]).split()):
             flow.blocks.insert(0, f"# {title}")
     lines = [f"{key}：{value}" for key, value in dict(metadata).items()]
     return "\n\n".join(lines + flow.blocks) + "\n"
@@ -305,7 +312,7 @@ def _metadata_pairs(table: Tag) -> list[tuple[str, str]]:
     index = 0
     while index < len(cells):
         cell = cells[index]
-        key, colon, value = cell.replace(":", "：").partition("：")
+        key, value = _LABEL_AND_VALUE.match(cell).groups()
         # Labels are padded to equal width with spaces: "标　　题".
         key = "".join(key.split())
         if key in _METADATA_LABELS:

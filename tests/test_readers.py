@@ -188,6 +188,29 @@ def test_html_layout_tables_are_read_as_paragraphs_not_pipe_tables(tmp_path):
     assert text == "会议听取区府办关于 2024 年度区政府重大行政决策事项申报工作情况的汇报。\n"
 
 
+def test_html_metadata_values_keep_their_own_colons_and_title_in_body_is_not_repeated(tmp_path):
+    path = tmp_path / "meeting.html"
+    path.write_text(
+        "<html><body><h1>区政府第70次常务会议</h1><table>"
+        "<tr><td>发布日期：2024-03-28 10:30</td><td>信息来源：区府办</td></tr></table>"
+        "<div class='article-content'><p>区 政 府 第 70 次 常 务 会 议</p>"
+        "<p>2024年3月27日下午，区长侯继军主持召开区政府第70次常务会议。</p></div></body></html>",
+        encoding="utf-8")
+    assert read_source(path).text == ("发布日期：2024-03-28 10:30\n\n信息来源：区府办\n\n"
+                                      "区 政 府 第 70 次 常 务 会 议\n\n"
+                                      "2024年3月27日下午，区长侯继军主持召开区政府第70次常务会议。\n")
+
+
+def test_html_declaring_a_non_text_codec_falls_back_to_detection(tmp_path):
+    path = tmp_path / "odd.html"
+    path.write_bytes('<html><head><meta charset="base64"></head><body><div class="zoom">'
+                     '<p>会议听取区府办关于制订《行政规范性文件管理实施办法》相关情况的汇报。</p>'
+                     '</div></body></html>'.encode("gbk"))
+    source = read_source(path)
+    assert source.encoding == "gb18030"
+    assert "行政规范性文件管理实施办法" in source.text
+
+
 def test_html_page_with_no_text_has_nothing_to_ingest(tmp_path):
     path = tmp_path / "blank.html"
     path.write_text("<html><head><script>var a = 1;</script></head><body><div class='nav'>首页</div></body></html>",
@@ -255,3 +278,10 @@ def test_pdf_text_layer_is_read_with_radicals_mapped_back_to_ideographs():
     assert "行政规范性文件是行政机关依法履行职能的" in text
     assert not any("\u2e80" <= char <= "\u2fdf" for char in text)
     assert text.endswith("形象。\n") and "\f" not in text and "\r" not in text
+
+
+def test_stray_control_characters_in_text_are_dropped(tmp_path):
+    path = tmp_path / "export.txt"
+    text = SAMPLE * 3
+    path.write_bytes(text.replace("印发", "印\x07发", 1).encode("utf-8"))
+    assert read_source(path).text == text
