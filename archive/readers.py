@@ -5,14 +5,18 @@ and says what to do, so the ingest stage can report it and go on with the next f
 
 Decoding of text formats (.txt, .md, .html):
   * a byte-order mark decides: UTF-8 ("utf-8-sig") or UTF-16 LE/BE ("utf-16");
-  * otherwise strict UTF-8, then strict GB18030 (a superset of GBK and GB2312).  GB18030 maps
-    almost any byte sequence to *some* characters, so its result is accepted only when it reads
-    like Chinese text: no control characters, and at most 10% of the non-ASCII characters fall
-    outside GB2312 (the 6,763 common hanzi plus CJK punctuation).  Real documents measure
-    below 0.1%; UTF-8 or Big5 bytes misread as GB18030 measure above 30%.
+  * without one, a known binary signature (PNG, ZIP, PDF, ...) or any NUL byte is "a binary file";
+  * otherwise strict UTF-8, then (HTML only) the charset the page declares, then strict GB18030
+    (a superset of GBK and GB2312).  GB18030 maps almost any byte sequence to *some* characters,
+    so a non-UTF-8 result is accepted only when it reads like Chinese text: no control
+    characters, and at most 10% of the non-ASCII characters outside GB2312 (the 6,763 common
+    hanzi plus CJK punctuation).  The sample documents measure below 0.1%; UTF-8 with a lost
+    byte or Big5 misread as GB18030 measure above 30%.  Below about 20 bytes the two cannot be
+    told apart, and such a file is read as GB18030 if it decodes.
   * a multi-byte character cut off at the very end of the file (an interrupted download or
     copy) is dropped: it can only be the last character, the rest decodes strictly.  A broken
     sequence anywhere else is an error naming its byte offset and line, never mojibake.
+  * more than 1% control characters is a binary file; fewer are dropped.
 """
 
 from __future__ import annotations

@@ -259,6 +259,16 @@ def test_docx_paragraphs_headings_and_tables_come_out_in_document_order(tmp_path
     )
 
 
+def test_docx_title_style_becomes_a_top_level_heading(tmp_path):
+    document = WordDocument()
+    document.add_heading("区政府第70次常务会议纪要", level=0)
+    document.add_heading("一、会议议题", level=3)
+    document.add_paragraph("会议听取区府办的汇报。")
+    document.save(tmp_path / "minutes.docx")
+    assert read_source(tmp_path / "minutes.docx").text == (
+        "# 区政府第70次常务会议纪要\n\n### 一、会议议题\n\n会议听取区府办的汇报。\n")
+
+
 def test_docx_with_only_empty_paragraphs_has_nothing_to_ingest(tmp_path):
     document = WordDocument()
     document.add_paragraph("   ")
