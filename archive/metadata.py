@@ -470,6 +470,12 @@ def _find_issuer(labels: dict[str, str], signature: str | None, masthead: str | 
                  departments: DepartmentTable) -> str | None:
     if labels.get("发文机关"):
         return _canonical_or_written(departments, labels["发文机关"])
+    # A work report is the government's, though its last lines name the congress secretariat.
+    for _, line in content[:_HEADER_LINES]:
+        speaker = _SPEAKER.match(_squeeze(_HEADING.sub("", line)))
+        if speaker:
+            government = speaker["place"] + "人民政府"
+            return departments.canonical(government) or government
     if signature:
         return _canonical_or_written(departments, signature)
     if masthead:
@@ -483,11 +489,6 @@ def _find_issuer(labels: dict[str, str], signature: str | None, masthead: str | 
         prefix = _squeeze(title).split("关于", 1)[0]
         if prefix:
             return _canonical_or_written(departments, prefix)
-    for _, line in content[:_HEADER_LINES]:
-        speaker = _SPEAKER.match(_squeeze(_HEADING.sub("", line)))
-        if speaker:
-            government = speaker["place"] + "人民政府"
-            return departments.canonical(government) or government
     return None
 
 

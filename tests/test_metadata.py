@@ -138,6 +138,14 @@ def test_the_2018_work_report_loses_its_session_header_but_keeps_the_secretariat
     assert "printer" not in meta
 
 
+def test_a_work_report_is_the_governments_even_when_the_secretariat_signs_on_its_own_line(tables):
+    text = (FIXTURES / "metadata" / "2018-01-10-government-work-report.md").read_text(encoding="utf-8")
+    text = text.replace("秘书处 2018年1月10日", "秘书处\n2018年1月10日")
+    meta, _ = extract(tables, text)
+    assert meta["issuer"] == "上海市长宁区人民政府"
+    assert meta["date"] == "2018-01-10"
+
+
 @pytest.mark.parametrize("name", [
     "2018-01-10-government-work-report", "2020-02-26-key-work-goals", "2024-01-16-government-work-report",
     "2024-03-27-executive-meeting-70", "2024-04-24-executive-meeting-73",
