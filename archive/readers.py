@@ -37,7 +37,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from pdfminer.high_level import extract_text as extract_pdf_text
 from pdfminer.layout import LAParams
-from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfdocument import PDFEncryptionError
 
 from .document import DocumentError, split_front_matter
 
@@ -498,7 +498,7 @@ _RADICAL_IDEOGRAPHS = {
 def _read_pdf(path: Path) -> str:
     try:
         text = extract_pdf_text(str(path), laparams=_LAPARAMS)
-    except (PDFPasswordIncorrect, PDFEncryptionError):
+    except PDFEncryptionError:  # includes PDFPasswordIncorrect: the empty user password did not open it
         raise SourceError(path, "is an encrypted PDF; save an unprotected copy (print to PDF) or supply the text") from None
     except Exception as error:  # noqa: BLE001 - pdfminer raises many unrelated types on damaged files
         raise SourceError(path, f"is not a readable PDF ({type(error).__name__}: {error}); "
