@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -134,6 +135,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # pdfminer logs a warning for every font it measures roughly; that says nothing to a user.
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     from archive.config import ConfigError
     from archive.departments import DataError
     try:
