@@ -106,6 +106,15 @@ class Entry:
     def meta(self) -> dict[str, Any]:
         return self.doc.meta
 
+    def task_groups(self) -> list[tuple[str, list[TaskRow]]]:
+        """Task rows in runs sharing one area (领域), as the printed table merges them."""
+        groups: list[tuple[str, list[TaskRow]]] = []
+        for row in self.tasks:
+            if not groups or groups[-1][0] != row.area:
+                groups.append((row.area, []))
+            groups[-1][1].append(row)
+        return groups
+
 
 @dataclass(eq=False)
 class Collection:
@@ -263,21 +272,25 @@ class _Indexer:
         return entry
 
     def file(self, entry: Entry) -> None:
-        """Add the entry to its collections; entries arrive newest first, so every list stays in that order."""
+        """Add the entry to its collections; entries arrive newest first, so every list stays in that order.
+        A department's or topic's page lists every document that concerns it: issued by it, naming it,
+        or with an agenda item or task of it."""
         entry.year.entries.append(entry)
         entry.type.entries.append(entry)
-        # A department's page lists what it issued as well as what names it.
-        for term in _unique(([entry.issuer] if entry.issuer else []) + entry.departments):
-            term.collection.entries.append(entry)
-        for term in _unique(entry.topics):
-            term.collection.entries.append(entry)
+        departments = ([entry.issuer] if entry.issuer else []) + entry.departments
+        topics = list(entry.topics)
         for item in entry.agenda:
+            departments += item.departments
+            topics += item.topics
             for term in _unique(item.departments):
                 term.collection.agenda.append((entry, item))
         for row in entry.tasks:
+            departments += row.lead + row.support
             for role, terms in (("主责", row.lead), ("配合", row.support)):
                 for term in _unique(terms):
                     term.collection.tasks.append((entry, row, role))
+        for term in _unique(departments) + _unique(topics):
+            term.collection.entries.append(entry)
 
     def departments_named(self, names: Any) -> list[Term]:
         return [Term(name, self._department(name)) for name in _texts(names)]
