@@ -157,7 +157,9 @@ def normalize_text(text: str) -> str:
     lines = _drop_page_numbers(lines)
     lines = _drop_repeated_blocks(lines)
     header, start = _read_header(lines)
-    blocks = header + _read_body(lines[start:])
+    # In a text built of 第X条 articles, '（一）…。…' is an enumerated item, never a run-in head.
+    run_ins = not any(_ARTICLE_RE.match(line.text) for line in lines[start:])
+    blocks = header + _read_body(lines[start:], run_ins)
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 
@@ -422,7 +424,7 @@ class _Paragraph:
         return self.length <= 60 and _is_heading_like(_join(self.texts))
 
 
-def _read_body(lines: list[_Line]) -> list[str]:
+def _read_body(lines: list[_Line], run_ins: bool) -> list[str]:
     fixed = _fixed_lines(lines)
     full = _full_lines(lines, fixed)
     indent_means_paragraph = 0 < sum(1 for line in lines if line.indent) < len(lines) / 2
@@ -432,14 +434,18 @@ def _read_body(lines: list[_Line]) -> list[str]:
     def flush() -> None:
         nonlocal paragraph
         if paragraph.texts:
-            blocks.extend(_format_paragraph(_join(paragraph.texts)))
+            blocks.extend(_format_paragraph(_join(paragraph.texts), run_ins))
         paragraph = _Paragraph()
 
     for index, line in enumerate(lines):
         following = lines[index + 1].text if index + 1 < len(lines) else ""
         if fixed[index]:
             flush()
-            blocks.extend(_format_fixed(line.text, following))
+            if line.text.startswith("|") and index and lines[index - 1].text.startswith("|"):
+                # The rows of a Markdown table must stay on consecutive lines.
+                blocks[-1] += "\n" + line.text
+            else:
+                blocks.extend(_format_fixed(line.text, following))
         elif _BARE_NUMBER_RE.match(line.text) and _is_page_number(paragraph, following, index == len(lines) - 1):
             continue
         else:
@@ -545,7 +551,7 @@ def _breaks(paragraph: _Paragraph, line: _Line, full: bool, indent_means_paragra
     if indent_means_paragraph and line.indent and (_ends_terminal(before) or not paragraph.prose):
         return True
     if _NUMBERED_START_RE.match(text) or _OPENER_RE.match(text):
-        return _ends_terminal(before) or not full and not paragraph.prose
+        return not full
     if _ends_terminal(before):
         return not full
     if paragraph.prose:
@@ -565,7 +571,7 @@ def _format_fixed(text: str, following: str) -> list[str]:
     if label and not _ATTACHMENT_ITEM_RE.match(following):
         # A bare label opens an attachment; followed by numbered names it is the 附件说明 list.
         return ["## 附件" + label.group(1)]
-    return _format_paragraph(text)
+    return _format_paragraph(text, False)
 
 
 def _format_md_heading(match: re.Match) -> str:
@@ -585,7 +591,7 @@ def _format_labelled(text: str) -> str:
     return _despace(text)
 
 
-def _format_paragraph(text: str) -> list[str]:
+def _format_paragraph(text: str, run_ins: bool) -> list[str]:
     text = text.strip(_SPACE_CHARS)
     imprint = _IMPRINT_RE.match(text)
     if imprint:
@@ -602,13 +608,13 @@ def _format_paragraph(text: str) -> list[str]:
     bold = _BOLD_RUN_IN_RE.match(text)
     if bold:
         rest = bold.group(2).strip(_SPACE_CHARS)
-        return [_heading_marks(bold.group(1)) + _despace(bold.group(1))] + (_format_paragraph(rest) if rest else [])
+        return [_heading_marks(bold.group(1)) + _despace(bold.group(1))] + (_format_paragraph(rest, run_ins) if rest else [])
     if _ZH_HEAD_RE.match(text) or _PAREN_HEAD_RE.match(text):
         if _is_heading_like(text):
             return [_heading_marks(text) + _despace(text)]
-        run_in = _run_in_head(text)
+        run_in = _run_in_head(text) if run_ins else None
         if run_in:
-            return [_heading_marks(text) + _despace(run_in)] + _format_paragraph(text[len(run_in):])
+            return [_heading_marks(text) + _despace(run_in)] + _format_paragraph(text[len(run_in):], run_ins)
     return [_despace(text)]
 
 
@@ -617,12 +623,16 @@ def _heading_marks(text: str) -> str:
 
 
 def _run_in_head(text: str) -> str | None:
-    """The head of '（一）加强组织领导。各单位要…': a short clause ending in 。 with more text after it."""
+    """The head of '（一）加强组织领导。各单位要…': a short clause ending in 。 with more text after it.
+
+    An enumerated item in a list ('（三）业主自行管理的，…；') ends in a semicolon or states a
+    condition with '的，'; a head does neither.
+    """
     number = (_ZH_HEAD_RE.match(text) or _PAREN_HEAD_RE.match(text)).end()
     stop = text.find("。", number)
-    if stop < 0 or len(text) - stop - 1 < 4:
+    if stop < 0 or len(text) - stop - 1 < 4 or _core(text)[-1:] in ("；", ";"):
         return None
     head = text[number:stop]
-    if not 2 <= len(head) <= 30 or head.count("，") > 1 or re.search("[“”《》：:；;（()）\"]", head):
+    if not 2 <= len(head) <= 30 or head.count("，") > 1 or "的，" in head or re.search("[“”《》：:；;（()）\"]", head):
         return None
     return text[: stop + 1]
