@@ -89,6 +89,7 @@ class Entry:
     related: list["Entry"] = field(default_factory=list)
     cites: list["Entry"] = field(default_factory=list)
     cited_by: list["Entry"] = field(default_factory=list)
+    citation_texts: dict[str, "Entry"] = field(default_factory=dict)  # text in the body -> the entry it names
 
     @property
     def id(self) -> str:
@@ -412,6 +413,15 @@ def _normal(text: str) -> str:
     return _SPACE.sub("", text)
 
 
+def _cited_text(body: str, match: re.Match, target: Entry) -> str:
+    """The citation as written, with the 发文字号's prefix when it stands right before the number."""
+    if match.group(1) is not None:
+        return match.group(0)
+    prefix = _DOC_NUMBER.match(target.meta["doc_number"]).group(1)
+    start = match.start() - len(prefix)
+    return body[start:match.end()] if start >= 0 and body[start:match.start()] == prefix else match.group(0)
+
+
 def _link_citations(entries: list[Entry]) -> None:
     """A document cites another when its body names the other's 《title》 or 发文字号. An index of
     titles and document numbers is built once; each body is scanned once with one pattern."""
@@ -440,6 +450,7 @@ def _link_citations(entries: list[Entry]) -> None:
             for target in targets:
                 if target is not entry:
                     cited[id(target)] = target
+                    entry.citation_texts[_cited_text(body, match, target)] = target
         entry.cites = sorted(cited.values(), key=lambda e: (e.date or "", e.id), reverse=True)
         for target in entry.cites:
             target.cited_by.append(entry)

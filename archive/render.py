@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 import jinja2
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 from archive import urls
@@ -48,7 +49,42 @@ def markdown() -> MarkdownIt:
                 token.tag = f"h{min(6, int(token.tag[1]) + 1)}"
 
     md.core.ruler.push("shift_headings", shift_headings)
+    md.core.ruler.push("link_citations", _link_citations)
     return md
+
+
+def _link_citations(state: Any) -> None:
+    """Turn each text the model recognised as a citation (a 《title》 or a 发文字号) into a link to the
+    cited document. The hrefs come in through the render env: {"citations": {text: href}}."""
+    citations = state.env.get("citations") if isinstance(state.env, dict) else None
+    if not citations:
+        return
+    pattern = re.compile("|".join(re.escape(text) for text in sorted(citations, key=len, reverse=True)))
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children = []
+        inside_link = False
+        for token in block.children:
+            inside_link = (inside_link or token.type == "link_open") and token.type != "link_close"
+            if token.type != "text" or inside_link or not pattern.search(token.content):
+                children.append(token)
+                continue
+            position = 0
+            for match in pattern.finditer(token.content):
+                children.append(_text(token.content[position:match.start()]))
+                opening = Token("link_open", "a", 1)
+                opening.attrs = {"href": citations[match.group(0)], "class": "citation"}
+                children += [opening, _text(match.group(0)), Token("link_close", "a", -1)]
+                position = match.end()
+            children.append(_text(token.content[position:]))
+        block.children = children
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
 
 
 def chinese_date(value: str | None) -> str:
@@ -102,8 +138,10 @@ class Renderer:
         yield self._render("home.html", urls.HOME, site, latest=site.entries[:self.feed_size],
                            departments=sorted(site.departments, key=lambda c: -len(c.entries))[:HOME_DEPARTMENTS])
         for entry in site.entries:
+            links = urls.Links(entry.url)
+            citations = {text: links.document(target.doc) for text, target in entry.citation_texts.items()}
             yield self._render("document.html", entry.url, site, entry=entry,
-                               body=Markup(self.md.render(entry.doc.body)))
+                               body=Markup(self.md.render(entry.doc.body, {"citations": citations})))
         for collection in site.collections():
             for number in range(1, collection.page_count(self.page_size) + 1):
                 yield self._collection_page(site, collection, number)

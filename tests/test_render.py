@@ -125,3 +125,10 @@ def test_the_feed_and_sitemap_are_well_formed_xml(pages):
     sitemap = ET.fromstring(pages["sitemap.xml"])
     locs = [loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     assert "2024/cn-2024-minutes-73.html" in locs and len(locs) == len(set(locs))
+
+
+def test_a_citation_in_the_body_links_to_the_cited_document(pages):
+    text = pages["2024/cn-2024-follow-up-notice.html"]
+    assert '<a href="../2024/cn-2024-minutes-73.html" class="citation">长府会议纪要〔2024〕13号</a>' in text
+    assert ('<a href="../2020/cn-2020-key-work-goals.html" class="citation">'
+            '《上海市长宁区人民政府关于印发区政府2020年重点工作目标的通知》</a>') in text
