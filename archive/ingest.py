@@ -56,7 +56,8 @@ class Manifest:
 
     def save(self) -> None:
         text = json.dumps(self.entries, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-        _write_atomically(self.path, text)
+        if not self.path.exists() or self.path.read_text(encoding="utf-8") != text:
+            _write_atomically(self.path, text)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -121,9 +122,11 @@ class Converter:
                                       departments=self.departments, topics=self.topics)
         if tasks:
             meta["tasks"] = tasks
+            # Task cells also name groups (各街（镇）, 领导小组成员单位); only real bodies join `departments`.
             named = list(meta.get("departments", []))
             for task in tasks:
-                named.extend(name for name in task.get("lead", []) + task.get("support", []) if name not in named)
+                named.extend(name for name in task.get("lead", []) + task.get("support", [])
+                             if self._is_body(name))
             meta["departments"] = list(dict.fromkeys(named))
         if source.front_matter:
             problems = validate_meta(source.front_matter)
@@ -137,6 +140,10 @@ class Converter:
         if not meta.get("title"):
             raise SourceError(path, "no title found; add a title line at the top, or front-matter with `title:`")
         return Document(meta=meta, body=body)
+
+    def _is_body(self, name: str) -> bool:
+        department = self.departments.get(name)
+        return department is not None and not department.collective
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -56,7 +56,7 @@ def test_minutes_70_have_one_agenda_item_per_report_heard(tables):
     assert agenda[3]["departments"] == ["上海市长宁区人力资源和社会保障局"]
     assert agenda[6]["departments"] == ["长宁区生态环境保护督察办公室"]
     assert agenda[-1]["subject"] == "2024年1-2月投资促进工作完成情况"
-    assert agenda[-1]["supplementary"] == ["华阳路街道", "区临空公司（全称待核）"]
+    assert agenda[-1]["supplementary"] == ["华阳路街道", "长宁区临空公司"]
     assert all("supplementary" not in item for item in agenda[:-1])
     assert all(1 <= len(item["topics"]) <= 3 for item in agenda)
 
