@@ -513,24 +513,23 @@ def _full_lines(lines: list[_Line], fixed: list[bool]) -> list[bool]:
     """
     full = [False] * len(lines)
     candidates = [i for i, line in enumerate(lines) if not fixed[i] and not _STRONG_START_RE.match(line.text)]
-    widths = {i: lines[i].width for i in candidates}
-    running = {i: not _ends_terminal(lines[i].text) and not _NUMBERED_START_RE.match(lines[i].text) for i in candidates}
+    widths = [lines[i].width for i in candidates]
+    running = [not _ends_terminal(lines[i].text) and not _NUMBERED_START_RE.match(lines[i].text) for i in candidates]
+    prose = [_is_prose(lines[i].text) for i in candidates]
     for position, index in enumerate(candidates):
-        window = candidates[max(0, position - 6): position + 7]
-        sample = sorted(widths[i] for i in window if running[i])
+        low, high = max(0, position - 6), position + 7
+        sample = sorted(widths[k] for k in range(low, min(high, len(candidates))) if running[k])
         if len(sample) < 3:
             continue
         # The median running width; a few lines widened by half-width digits or quotes do not move it.
         local = sample[len(sample) // 2]
-        if local < 16 or max(widths[i] for i in window) > local + 8:
+        if local < 16 or max(widths[low:high]) > local + 8:
             continue
-        cluster = [i for i in window if running[i] and local - 4 <= widths[i] <= local + 2]
-        if len(cluster) < 3 or 2 * len(cluster) < len(sample):
-            continue
-        if 2 * sum(1 for i in cluster if _is_prose(lines[i].text)) < len(cluster):
+        cluster = [k for k in range(low, min(high, len(candidates))) if running[k] and local - 4 <= widths[k] <= local + 2]
+        if len(cluster) < 3 or 2 * len(cluster) < len(sample) or 2 * sum(prose[k] for k in cluster) < len(cluster):
             continue
         # A paragraph's first line is indented two characters in print, and the indent is lost.
-        full[index] = widths[index] >= local - max(6, local // 6)
+        full[index] = widths[position] >= local - max(6, local // 6)
     return full
 
 
