@@ -9,6 +9,7 @@ the Site; nothing here renders or writes.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ from archive.document import DOC_TYPES, Document, DocumentError, load_document
 # How far a related-documents search looks along each shared department, topic or type list
 # (on both sides of the document, in time). It bounds the work per document, so 100,000
 # documents stay linear however large one department grows.
-RELATED_WINDOW = 8
+RELATED_WINDOW = 5
+# At most this many department lists and this many topic lists are walked per document.
+RELATED_LISTS = 4
 # Body characters that feed the text fingerprint; the opening of a document says what it is about.
 FINGERPRINT_CHARS = 2000
 # Titles shorter than this are too generic to be recognised as citations (《通知》).
@@ -361,16 +364,19 @@ def _link_in_time(entries: list[Entry]) -> None:
         older.next = newer
 
 
+def _bigrams(text: str) -> set[str]:
+    grams: set[str] = set()
+    for run in _CJK_RUN.findall(text):
+        grams.update(map(operator.add, run, run[1:]))
+    return grams
+
+
 def _fingerprint(entry: Entry) -> frozenset[str]:
-    """Character bigrams of the title, plus a fixed sample of those opening the body. The sample
-    (chosen by code point, so every build picks the same ones) keeps set intersections cheap."""
-    grams = set()
-    for run in _CJK_RUN.findall(entry.title):
-        grams.update(run[i:i + 2] for i in range(len(run) - 1))
-    for run in _CJK_RUN.findall(entry.doc.body[:FINGERPRINT_CHARS]):
-        grams.update(pair for pair in (run[i:i + 2] for i in range(len(run) - 1))
-                     if (ord(pair[0]) * 31 + ord(pair[1])) % 4 == 0)
-    return frozenset(grams)
+    """Character bigrams of the title, plus a fixed quarter of those opening the body (chosen by the
+    first character's code point, so every build picks the same ones): enough to tell documents on
+    one subject apart, small enough for cheap set intersections."""
+    body = _bigrams(entry.doc.body[:FINGERPRINT_CHARS])
+    return frozenset(_bigrams(entry.title) | {gram for gram in body if ord(gram[0]) % 4 == 0})
 
 
 def _link_related(entries: list[Entry], count: int) -> None:
@@ -383,8 +389,9 @@ def _link_related(entries: list[Entry], count: int) -> None:
     topic_sets = [{id(t.collection) for t in _unique(entry.topics)} for entry in entries]
 
     for position, entry in enumerate(entries):
-        lists = [t.collection.entries for t in _unique(entry.departments) + _unique(entry.topics)]
-        lists.append(entry.type.entries)
+        # A work report names dozens of bodies: its first few departments and topics are enough.
+        terms = _unique(entry.departments)[:RELATED_LISTS] + _unique(entry.topics)[:RELATED_LISTS]
+        lists = [t.collection.entries for t in terms] + [entry.type.entries]
         candidates: set[int] = set()
         for members in lists:
             at = _position_in(members, position, rank)
