@@ -98,7 +98,8 @@ def test_every_kind_of_page_opens_without_console_errors_csp_violations_or_outsi
     seen = _watch(page, allowed)
     for url in PAGES + ["search.html?q=%E4%BC%9A%E8%AE%AE", "2024/cn-2024-minutes-73.html?hl=%E4%BC%9A%E8%AE%AE"]:
         page.goto(root + url)
-        page.wait_for_load_state("load")
+        # networkidle, not load: the favicon is fetched after load, and leaving earlier aborts it.
+        page.wait_for_load_state("networkidle")
         assert page.locator("h1").count() == 1, url
     context.close()
     assert seen == {"console": [], "errors": [], "failed": [], "outside": []}
