@@ -11,6 +11,11 @@ is tolerated between any two characters of a name because PDF extraction letter-
 Collective references (各街（镇）, 区政府各委、办、局) name a group, not one body: they are in the
 table so that they are recognised and not mistaken for a body, but find_all leaves them out unless
 asked with collective=True.
+
+Every department has a display short name (Department.short_name: 财政局, 发改委, 区府办,
+华阳路街道), the form a table or a list of names prints where the full name would not fit. It is the
+entry's `short:`, else its first alias, else its name; it is always one of the entry's surface forms,
+so a short name shown on a page reads back as the same body.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ KINDS = ("委办局", "街镇", "other")
 LEVELS = ("区", "市", "国家")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MATCHING_KEY = "matching"
-_ENTRY_KEYS = {"slug", "kind", "level", "collective", "aliases", "false_friends", "seen_in_seeds", "verified", "note"}
+_ENTRY_KEYS = {"slug", "short", "kind", "level", "collective", "aliases", "false_friends", "seen_in_seeds", "verified", "note"}
 _MATCHING_KEYS = {"home_prefixes", "other_jurisdictions"}
 # Between two characters of a name: any run of spaces and line breaks (PDF letter-spacing, page breaks).
 _GAP = r"\s*"
@@ -49,6 +54,11 @@ class Department:
     aliases: tuple[str, ...]
     slug: str
     collective: bool = False
+    short_name: str = ""  # display short name; empty means the first alias, else the name
+
+    def __post_init__(self) -> None:
+        if not self.short_name:
+            object.__setattr__(self, "short_name", self.aliases[0] if self.aliases else self.name)
 
     @property
     def surface_forms(self) -> tuple[str, ...]:
@@ -239,5 +249,10 @@ def _read_entry(path: Path, name: Any, entry: Any) -> tuple[Department, list[str
     for friend in friends:
         if not any(form in friend and form != friend for form in forms):
             raise DataError(f"{path}: {name}: false friend {friend!r} contains none of the entry's names, so it would never apply")
-    department = Department(name=name, kind=kind, level=level, aliases=tuple(aliases), slug=slug, collective=collective)
+    short = entry.get("short")
+    if short is not None and (not isinstance(short, str) or _squeeze(short) not in forms):
+        raise DataError(f"{path}: {name}: short must be the name or one of the aliases (what a table prints must "
+                        f"read back as this body), found {short!r}")
+    department = Department(name=name, kind=kind, level=level, aliases=tuple(aliases), slug=slug,
+                            collective=collective, short_name=short or "")
     return department, friends

@@ -73,6 +73,36 @@ def test_every_form_seen_in_the_seeds_resolves_to_its_entry(table):
             assert table.canonical(form) == name, form
 
 
+@pytest.mark.parametrize("canonical, short", [
+    ("上海市长宁区财政局", "财政局"),
+    ("上海市长宁区发展和改革委员会", "发改委"),
+    ("上海市长宁区人民政府办公室", "区府办"),
+    ("华阳路街道", "华阳路街道"),
+    ("上海市发展和改革委员会", "市发改委"),
+])
+def test_every_department_has_the_short_name_tables_print(table, canonical, short):
+    assert table.get(canonical).short_name == short
+
+
+def test_every_short_name_reads_back_as_its_own_department(table):
+    for department in table:
+        assert table.canonical(department.short_name) == department.name, department.short_name
+
+
+def test_the_short_name_defaults_to_the_first_alias_then_the_name(tmp_path):
+    path = write_table(tmp_path, "甲局:\n  slug: a\n  kind: 委办局\n  aliases: [甲, 区甲局]\n"
+                                 "乙局:\n  slug: b\n  kind: 委办局\n")
+    table = DepartmentTable.load(path)
+    assert [department.short_name for department in table] == ["甲", "乙局"]
+
+
+@pytest.mark.parametrize("short", ["丙局", "[甲]", "''"])
+def test_a_short_name_that_is_not_one_of_the_entrys_names_is_rejected(tmp_path, short):
+    path = write_table(tmp_path, f"甲局:\n  slug: a\n  short: {short}\n  kind: 委办局\n  aliases: [甲]\n")
+    with pytest.raises(DataError, match="甲局: short must be the name or one of the aliases"):
+        DepartmentTable.load(path)
+
+
 def test_a_missing_file_is_named_in_the_error(tmp_path):
     with pytest.raises(DataError, match="nowhere.yaml: file not found"):
         DepartmentTable.load(tmp_path / "nowhere.yaml")
