@@ -138,7 +138,17 @@ _CLASSIFICATION_RE = re.compile(
     f"^(?:\\d{{6}}|(?:绝[{_SPACE_CHARS}]*密|机[{_SPACE_CHARS}]*密|秘[{_SPACE_CHARS}]*密)(?:★.*)?"
     f"|(?:特[{_SPACE_CHARS}]*[急提]|加[{_SPACE_CHARS}]*急|平[{_SPACE_CHARS}]*急))$"
 )
-_TITLE_MAX_WIDTH = 100
+# Web pages print a long title on one line (上海市徐汇区人民政府办公室关于转发…的通知: 55 characters).
+_TITLE_MAX_WIDTH = 160
+# Catalogue fields and provenance a web export prints above the document (标　　题：…,
+# 发文字号：国发〔2018〕43号, 【法宝引证码】CLI.12.1075244, 原文链接：https://…): each its own block.
+_CATALOGUE_LABELS = ("索引号", "信息索引号", "主题分类", "发文机关", "发布机构", "成文日期", "发布日期", "标题",
+                     "发文字号", "主题词", "有效性", "原文链接")
+_SOURCE_NOTE_RE = re.compile(
+    "^(?:【[^】]{2,10}】|https?://|(?:"
+    + "|".join(f"[{_SPACE_CHARS}]*".join(label) for label in _CATALOGUE_LABELS)
+    + f")[{_SPACE_CHARS}]*[:：])"
+)
 
 
 @dataclass
@@ -294,10 +304,11 @@ def _read_header(lines: list[_Line]) -> tuple[list[str], int]:
     blocks: list[str] = []
     pending: list[str] = []
     have_title = False
+    title = ""
     index = 0
 
     def flush(before_number: bool) -> None:
-        nonlocal have_title
+        nonlocal have_title, title
         if not pending:
             return
         masthead_end = 0
@@ -312,10 +323,12 @@ def _read_header(lines: list[_Line]) -> tuple[list[str], int]:
             blocks.append(_despace(" ".join(pending[:masthead_end])))
         rest = pending[masthead_end:]
         if rest and not have_title:
-            blocks.append("# " + _despace(" ".join(rest)))
+            title = _despace(" ".join(rest))
+            blocks.append("# " + title)
             have_title = True
         elif rest:
-            blocks.extend(_despace(text) for text in rest)
+            # A web export may print the title twice in a row; once is the title.
+            blocks.extend(text for text in map(_despace, rest) if text != title)
         pending.clear()
 
     while index < len(lines):
@@ -327,7 +340,7 @@ def _read_header(lines: list[_Line]) -> tuple[list[str], int]:
             flush(False)
             blocks.append(_format_md_heading(heading))
             have_title = True
-        elif _CLASSIFICATION_RE.match(text):
+        elif _CLASSIFICATION_RE.match(text) or _SOURCE_NOTE_RE.match(text):
             flush(False)
             blocks.append(_despace(text))
         elif _DOC_NUMBER_RE.match(text):
@@ -428,6 +441,10 @@ def _read_body(lines: list[_Line], run_ins: bool) -> list[str]:
     fixed = _fixed_lines(lines)
     full = _full_lines(lines, fixed)
     indent_means_paragraph = 0 < sum(1 for line in lines if line.indent) < len(lines) / 2
+    # Bare numbers that end the document are page numbers all (a second run sees only the last).
+    tail = len(lines)
+    while tail and _BARE_NUMBER_RE.match(lines[tail - 1].text):
+        tail -= 1
     blocks: list[str] = []
     paragraph = _Paragraph()
 
@@ -446,7 +463,7 @@ def _read_body(lines: list[_Line], run_ins: bool) -> list[str]:
                 blocks[-1] += "\n" + line.text
             else:
                 blocks.extend(_format_fixed(line.text, following))
-        elif _BARE_NUMBER_RE.match(line.text) and _is_page_number(paragraph, following, index == len(lines) - 1):
+        elif _BARE_NUMBER_RE.match(line.text) and _is_page_number(paragraph, following, index >= tail):
             continue
         else:
             if paragraph.texts and _breaks(paragraph, line, full[paragraph.indexes[-1]], indent_means_paragraph):
@@ -456,9 +473,9 @@ def _read_body(lines: list[_Line], run_ins: bool) -> list[str]:
     return blocks
 
 
-def _is_page_number(paragraph: _Paragraph, following: str, last: bool) -> bool:
+def _is_page_number(paragraph: _Paragraph, following: str, at_end: bool) -> bool:
     """A bare number is a page number when it ends the document or interrupts a running sentence."""
-    if last:
+    if at_end:
         return bool(paragraph.texts)
     return (
         paragraph.prose
