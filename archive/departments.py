@@ -12,6 +12,14 @@ Collective references (各街（镇）, 区政府各委、办、局) name a grou
 table so that they are recognised and not mistaken for a body, but find_all leaves them out unless
 asked with collective=True.
 
+The table is one district's, so a bare short form (区绿化市容局, 财政局) names that district's body
+only in that district's documents. Callers pass the document's jurisdiction (jurisdiction_of tells
+it from an organ's name or a 发文字号): HOME, this district, where every form applies; CITY, another
+district of the city or the municipality itself, where a district body counts only when the form
+names the district (长宁区发改委) and a municipal one whenever it is named (市发改委 is the city's);
+ELSEWHERE, outside the city, where a municipal body also has to be named with the city
+(上海市发展和改革委员会). National bodies (level 国家) are the same everywhere.
+
 Every department has a display short name (Department.short_name: 财政局, 发改委, 区府办,
 华阳路街道), the form a table or a list of names prints where the full name would not fit. It is the
 entry's `short:`, else its first alias, else its name; it is always one of the entry's surface forms,
@@ -32,7 +40,14 @@ LEVELS = ("区", "市", "国家")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MATCHING_KEY = "matching"
 _ENTRY_KEYS = {"slug", "short", "kind", "level", "collective", "aliases", "false_friends", "seen_in_seeds", "verified", "note"}
-_MATCHING_KEYS = {"home_prefixes", "other_jurisdictions"}
+_MATCHING_KEYS = {"home_prefixes", "home_number_prefixes", "city_prefixes", "city_districts",
+                  "city_number_prefixes", "national_prefixes", "other_jurisdictions"}
+# A document's jurisdiction, as find_all and canonical take it (see the module docstring).
+HOME, CITY, ELSEWHERE = "home", "city", "elsewhere"
+# An organ named after a place other than the city (新疆维吾尔自治区质监局, 北京市人民政府) is
+# outside it; the place names themselves are not worth a list. 城市, 都市 and 超市 are words, and
+# a name that opens with 区, 市 or 县 is a level word of some body's short form.
+_PLACE_ORGAN = re.compile(r"^(?![区市县省]|关于)[\u4e00-\u9fff]{2,8}?(?:省|自治区|特别行政区|(?<![城都超])市|自治州|县)")
 # Between two characters of a name: any run of spaces and line breaks (PDF letter-spacing, page breaks).
 _GAP = r"\s*"
 _WHITESPACE = re.compile(r"\s+")
@@ -99,14 +114,14 @@ def trie_pattern(words: list[str]) -> str:
 class DepartmentTable:
     """Departments in file order; look-ups by any surface form; find_all over long texts."""
 
-    def __init__(self, departments: list[Department], false_friends: dict[str, str],
-                 home_prefixes: tuple[str, ...], other_jurisdictions: tuple[str, ...]):
+    def __init__(self, departments: list[Department], false_friends: dict[str, str], matching: "_Matching"):
         self._departments = departments
         self._by_name = {department.name: department for department in departments}
         self._by_surface = {_squeeze(form): department.name
                             for department in departments for form in department.surface_forms}
-        self._home_prefixes = home_prefixes
-        self._other_jurisdictions = other_jurisdictions
+        self._matching = matching
+        self._home_prefixes = matching.home_prefixes
+        self._other_jurisdictions = matching.other_jurisdictions + matching.city_districts
         # False friends share the matcher so that, being longer, they swallow the name inside them.
         self._targets: dict[str, str | None] = {**{form: None for form in false_friends}, **self._by_surface}
         self._pattern = re.compile(trie_pattern(sorted(self._targets))) if self._targets else None
@@ -126,8 +141,7 @@ class DepartmentTable:
             raise DataError(f"{path}:{where}: not valid YAML ({getattr(error, 'problem', None) or error})") from None
         if not isinstance(data, dict):
             raise DataError(f"{path}: expected a mapping of canonical names to entries, found {type(data).__name__}")
-        matching = data.get(MATCHING_KEY) or {}
-        home_prefixes, other_jurisdictions = _read_matching(path, matching)
+        matching = _read_matching(path, data.get(MATCHING_KEY) or {})
         departments: list[Department] = []
         false_friends: dict[str, str] = {}
         owner: dict[str, str] = {}
@@ -149,7 +163,7 @@ class DepartmentTable:
         for friend, name in false_friends.items():
             if friend in owner:
                 raise DataError(f"{path}: {name}: false friend {friend!r} is also a name of {owner[friend]}")
-        return cls(departments, false_friends, home_prefixes, other_jurisdictions)
+        return cls(departments, false_friends, matching)
 
     def __iter__(self) -> Iterator[Department]:
         return iter(self._departments)
@@ -164,28 +178,31 @@ class DepartmentTable:
         """The department whose canonical name this is (use canonical() first for a short form)."""
         return self._by_name.get(canonical)
 
-    def canonical(self, name: str) -> str | None:
+    def canonical(self, name: str, jurisdiction: str = HOME) -> str | None:
         """Canonical name for one name as written (short or full, spaces and line breaks ignored);
-        None when it is not a body in the table. 长宁区财政局 is accepted for 区财政局 (home_prefixes)."""
+        None when it is not a body in the table, or when, written so, it names another body in a
+        document of that jurisdiction. 长宁区财政局 is accepted for 区财政局 (home_prefixes)."""
         squeezed = _squeeze(name)
         if squeezed in self._by_surface:
-            return self._by_surface[squeezed]
+            found = self._by_surface[squeezed]
+            return found if self._applies(squeezed, found, jurisdiction) else None
         for prefix in self._home_prefixes:
             rest = squeezed[len(prefix):]
             if squeezed.startswith(prefix) and rest in self._by_surface:
                 return self._by_surface[rest]
         return None
 
-    def find_all(self, text: str, *, collective: bool = False) -> list[str]:
+    def find_all(self, text: str, *, collective: bool = False, jurisdiction: str = HOME) -> list[str]:
         """Canonical names of the bodies named in text, each once, in order of first occurrence.
-        Collective references (各街（镇）) are left out unless collective is True."""
+        Collective references (各街（镇）) are left out unless collective is True; in a document of
+        another jurisdiction only the bodies its forms can be told apart by (module docstring)."""
         found: dict[str, None] = {}
-        for name in self._scan(text):
+        for name in self._scan(text, jurisdiction):
             if collective or not self._by_name[name].collective:
                 found.setdefault(name)
         return list(found)
 
-    def _scan(self, text: str) -> Iterator[str]:
+    def _scan(self, text: str, jurisdiction: str) -> Iterator[str]:
         if self._pattern is None:
             return
         for match in self._pattern.finditer(text):
@@ -195,7 +212,54 @@ class DepartmentTable:
                 continue
             if text.endswith(self._other_jurisdictions, 0, match.start()) and not form.startswith(self._home_prefixes):
                 continue
-            yield name
+            if self._applies(form, name, jurisdiction):
+                yield name
+
+    def _applies(self, form: str, name: str, jurisdiction: str) -> bool:
+        """Whether form, found in a document of jurisdiction, names this table's body name."""
+        level = self._by_name[name].level
+        if jurisdiction == HOME or level == "国家":
+            return True
+        if level == "区":
+            return any(prefix in form for prefix in self._home_prefixes)
+        return jurisdiction == CITY or form.startswith(self._matching.city_prefixes)
+
+    def jurisdiction_of(self, organ: str) -> str | None:
+        """HOME, CITY or ELSEWHERE for an organ's name as written (上海市徐汇区人民政府办公室 -> CITY,
+        国务院 -> ELSEWHERE, 区府办 -> HOME); None when the name does not tell."""
+        squeezed = _squeeze(organ)
+        matching = self._matching
+        if not squeezed:
+            return None
+        if any(prefix in squeezed for prefix in self._home_prefixes):
+            return HOME
+        city = next((prefix for prefix in matching.city_prefixes if squeezed.startswith(prefix)), "")
+        rest = squeezed[len(city):]
+        if rest.startswith(matching.city_districts):
+            return CITY
+        known = self.get(self.canonical(squeezed) or "")
+        if known is not None:
+            return {"区": HOME, "市": CITY}.get(known.level, ELSEWHERE)
+        if city:
+            return CITY
+        if squeezed.startswith(matching.national_prefixes) or _PLACE_ORGAN.match(squeezed):
+            return ELSEWHERE
+        return None
+
+    def names_home_body(self, text: str) -> bool:
+        """Whether text names one of this district's bodies by a form that names the district too
+        (长宁区人民政府, 长宁区发改委); 长宁 in a list of districts is not enough."""
+        return any(self._by_name[name].level == "区" for name in self.find_all(text, jurisdiction=CITY))
+
+    def jurisdiction_of_number(self, doc_number: str) -> str | None:
+        """HOME or CITY from the issuer's abbreviation that opens a 发文字号 (长府 -> HOME, 沪府办 or
+        徐府办发 -> CITY); None otherwise: the abbreviations of other places are too many to list."""
+        squeezed = _squeeze(doc_number)
+        if squeezed.startswith(self._matching.home_number_prefixes):
+            return HOME
+        if squeezed.startswith(self._matching.city_number_prefixes):
+            return CITY
+        return None
 
     def names_for_dictionary(self) -> list[str]:
         """Every canonical name and alias that can be a jieba user-dictionary word, longest first."""
@@ -211,16 +275,29 @@ def _string_list(path: Path, name: str, key: str, value: Any) -> list[str]:
     return value
 
 
-def _read_matching(path: Path, matching: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+@dataclass(frozen=True)
+class _Matching:
+    """The `matching` section of departments.yaml; each list is described there."""
+    home_prefixes: tuple[str, ...]
+    home_number_prefixes: tuple[str, ...]
+    city_prefixes: tuple[str, ...]
+    city_districts: tuple[str, ...]
+    city_number_prefixes: tuple[str, ...]
+    national_prefixes: tuple[str, ...]
+    other_jurisdictions: tuple[str, ...]
+
+
+def _read_matching(path: Path, matching: Any) -> _Matching:
     if not isinstance(matching, dict):
-        raise DataError(f"{path}: {MATCHING_KEY}: expected a mapping with home_prefixes and other_jurisdictions, found {matching!r}")
+        raise DataError(f"{path}: {MATCHING_KEY}: expected a mapping with {', '.join(sorted(_MATCHING_KEYS))}, found {matching!r}")
     unknown = set(matching) - _MATCHING_KEYS
     if unknown:
         raise DataError(f"{path}: {MATCHING_KEY}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; known: {', '.join(sorted(_MATCHING_KEYS))}")
-    home = _string_list(path, MATCHING_KEY, "home_prefixes", matching.get("home_prefixes"))
-    other = _string_list(path, MATCHING_KEY, "other_jurisdictions", matching.get("other_jurisdictions"))
-    # Longest first so that canonical() strips 上海市长宁区 rather than 长宁 when both fit.
-    return tuple(sorted(home, key=len, reverse=True)), tuple(other)
+    # Longest first so that canonical() strips 上海市长宁区 rather than 长宁 when both fit, and
+    # jurisdiction_of takes 上海市 rather than 上海 off 上海市徐汇区.
+    lists = {key: tuple(sorted(_string_list(path, MATCHING_KEY, key, matching.get(key)), key=len, reverse=True))
+             for key in sorted(_MATCHING_KEYS)}
+    return _Matching(**lists)
 
 
 def _read_entry(path: Path, name: Any, entry: Any) -> tuple[Department, list[str]]:

@@ -17,6 +17,10 @@ Decisions a reader of the archive would notice:
     `发文字号：` label), never from a document cited in the body.
   * Agenda departments are canonical names; a reporting body the department table does not know is
     kept as written so that nothing is lost.
+  * The department table is Changning's, so the document's jurisdiction is decided first, from the
+    organ it names as issuer (发文机关 label, masthead, title, 署名, speaker, meeting), then its
+    发文字号, then whether it names Changning at all. In another district's document 区绿化市容局
+    is that district's bureau: departments and issuer only hold bodies its text tells apart.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from archive.departments import DepartmentTable
+from archive.departments import ELSEWHERE, HOME, DepartmentTable
 from archive.document import DOC_TYPES
 from archive.topics import TopicRules
 
@@ -49,7 +53,10 @@ _NUMBER_PATTERN = re.compile(
 )
 _ORDER_PATTERN = re.compile(r"(?P<prefix>[\u4e00-\u9fff]{2,20}令)第(?P<no>\d{1,5})号")
 _HEADING = re.compile(r"^#{1,6}\s+")
-_LABEL = re.compile(r"^(索引号|主题分类|发文机关|成文日期|标题|发文字号|发布日期|主题词|有效性|信息索引号)[:：](.*)$")
+_TITLE_HEADING = re.compile(r"^#\s+")
+# Catalogue labels of web exports, and the provenance lines of pkulaw pages.
+_LABEL = re.compile(r"^(?:(?P<label>索引号|主题分类|发文机关|成文日期|标题|发文字号|发布日期|主题词|有效性|信息索引号|原文链接)[:：]"
+                    r"|【(?P<bracketed>法宝引证码)】)(?P<value>.*)$")
 _MASTHEAD = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}?(文件|纪要|会议文件[(（]\d+[)）])$")
 _DASHES = "—─-－–"
 _ORG_END = re.compile(r"(政府|办公室|办公厅|委员会|局|委|办|厅|部|院|处|中心|公司|集团|街道办事处|镇|秘书处|支队|分局|会)$")
@@ -78,7 +85,13 @@ _ATTACHMENT = re.compile(r"^附\s*件\s*\d*\s*[:：]\s*(?P<rest>.*)$")
 _ENUMERATED = re.compile(r"^(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[)）])\s*(?P<title>.+)$")
 _FILE_DATE = re.compile(r"[(（](\d{4}-\d{2}-\d{2})[)）]|^(\d{4}-\d{2}-\d{2})")
 _INFO_END = "<!-- INFO END -->"
-_LAW_ISSUER = re.compile(r"^(?:第[一二三四五六七八九十百]+届)?(?P<body>.+?)(?:第[一二三四五六七八九十百\d]+次|令第|通过|发布|公布|批准|修订|修正|讨论)")
+# The organ of an act line, up to what it did: 第二十三次会议通过, 令第494号公布, 公告第9号, 2021年第20次室务会议.
+_LAW_ISSUER = re.compile(
+    r"^(?P<body>.+?)(?:公告|令)?(?:第[一二三四五六七八九十百\d]+(?:次|号|会议)|\d{4}年|令第|通过|发布|公布|批准|修订|修正|讨论|审议|$)")
+# The session of a congress is not part of its name (山东省第十三届人民代表大会常务委员会).
+_SESSION = re.compile(r"第[一二三四五六七八九十百]+届")
+# A revision by decision: 《国务院关于修改〈…〉的决定》第一次修订 was made by 国务院.
+_CITED_DECISION = re.compile(r"^《(?P<organ>[^《》〈〉]+?)关于")
 _LAW_ACT = re.compile(r"通过|发布|公布|批准|修订|修正")
 _HEADER_LINES = 15
 _IMPRINT_LINES = 8
@@ -179,8 +192,8 @@ def _is_title_end(line: str) -> bool:
     return _doc_type_from_title(squeezed) is not None or squeezed.endswith(("报告", "纪要"))
 
 
-def _canonical_or_written(departments: DepartmentTable, name: str) -> str:
-    return departments.canonical(name) or _squeeze(name)
+def _canonical_or_written(departments: DepartmentTable, name: str, jurisdiction: str) -> str:
+    return departments.canonical(name, jurisdiction) or _squeeze(name)
 
 
 def _split_list(text: str, keep_whole: list[str]) -> list[str]:
@@ -253,11 +266,14 @@ def extract_metadata(markdown: str, *, source_name: str, departments: Department
         date = (date or (meeting or {}).get("date") or subtitle_date or signature_date
                 or print_date or _file_date(source_name))
 
-    issuer = _find_issuer(labels, signature, masthead, title, meeting, content, departments)
-    if is_law:
-        issuer = issuer or _law_issuer(markdown, date)
+    law_issuer = _law_issuer(markdown, date) if is_law else None
+    jurisdiction = _jurisdiction(departments, markdown, number, [
+        labels.get("发文机关"), _masthead_organ(masthead), _title_organ(title), signature, _speaker_government(content),
+        meeting and meeting["body"], law_issuer, title])
+    issuer = _find_issuer(labels, signature, masthead, title, meeting, content, departments, jurisdiction)
+    issuer = issuer or law_issuer
 
-    named = departments.find_all(markdown)
+    named = departments.find_all(markdown, jurisdiction=jurisdiction)
     body = doc.body()
     meta.update({
         "title": title,
@@ -267,11 +283,11 @@ def extract_metadata(markdown: str, *, source_name: str, departments: Department
         "issuer": issuer,
         "departments": named,
         # Bodies named only in the imprint (抄送) say nothing about the subject.
-        "topics": topics.assign(body, departments.find_all(body)),
+        "topics": topics.assign(body, departments.find_all(body, jurisdiction=jurisdiction)),
     })
     if meeting:
         meta["meeting"] = {"number": meeting["number"], "chair": meeting["chair"]}
-        meta["agenda"] = _agenda(paragraphs, departments, topics)
+        meta["agenda"] = _agenda(paragraphs, departments, topics, jurisdiction)
     meta["attachments"] = _attachments(content)
     meta["cc"] = cc
     meta["printer"] = printer
@@ -285,7 +301,7 @@ def _read_labels(doc: _Lines, content: list[tuple[int, str]]) -> dict[str, str]:
     for index, line in content[:_HEADER_LINES]:
         match = _LABEL.match(_squeeze(line))
         if match:
-            labels[match.group(1)] = match.group(2)
+            labels[match["label"] or match["bracketed"]] = match["value"]
             doc.removed.add(index)
     return labels
 
@@ -294,11 +310,12 @@ def _find_title(doc: _Lines, content: list[tuple[int, str]], is_law: bool) -> tu
     """The title and the position in content just after it (0 when there is none)."""
     head = content[:_HEADER_LINES]
     for position, (index, line) in enumerate(head):
-        if not _HEADING.match(line):
+        # Only a level-1 heading is a title; ## 一、总体要求 is a section of a title-less text.
+        if not _TITLE_HEADING.match(line):
             continue
         title_lines = [(index, _HEADING.sub("", line))]
         # The laws corpus splits some titles into two headings (# 中华人民共和国民法典 / # 合同编).
-        while is_law and position + 1 < len(head) and _HEADING.match(head[position + 1][1]):
+        while is_law and position + 1 < len(head) and _TITLE_HEADING.match(head[position + 1][1]):
             position += 1
             title_lines.append((head[position][0], _HEADING.sub("", head[position][1])))
         doc.removed.update(index for index, _ in title_lines)
@@ -446,63 +463,107 @@ def _law_info(markdown: str) -> list[str]:
 
 
 def _law_date(markdown: str) -> str | None:
-    dates = [parse_date(line[:20]) for line in _law_info(markdown) if _LAW_ACT.search(line)]
+    info = _law_info(markdown)
+    # Act lines name what was done; a bare dated organ line (2020年11月9日 最高人民法院审判委员会) is the
+    # date when there is no act line.
+    dates = [parse_date(line[:20]) for line in info if _LAW_ACT.search(line)] \
+        or [parse_date(line[:20]) for line in info if DATE_PATTERN.match(line)]
     dates = [date for date in dates if date]
     return max(dates) if dates else None
 
 
 def _law_issuer(markdown: str, date: str | None) -> str | None:
-    acts = [line for line in _law_info(markdown) if _LAW_ACT.search(line) and DATE_PATTERN.match(line)]
+    info = [line for line in _law_info(markdown) if DATE_PATTERN.match(line)]
+    acts = [line for line in info if _LAW_ACT.search(line)] or info
     if not acts:
         return None
     # The line of the version the file holds (its date), else the first act (adoption).
     chosen = next((line for line in acts if parse_date(line[:20]) == date), acts[0])
     rest = _squeeze(DATE_PATTERN.sub("", chosen, count=1))
+    cited = _CITED_DECISION.match(rest)
     match = _LAW_ISSUER.match(rest)
-    if not match:
+    if cited:
+        body = cited["organ"]
+    elif match:
+        body = _SESSION.sub("", match["body"])
+    else:
         return None
-    body = re.sub(r"^中华人民共和国(?=国务院)", "", match["body"]).rstrip("令")
+    body = re.sub(r"^中华人民共和国(?=国务院)", "", body)
     return body or None
+
+
+def _masthead_organ(masthead: str | None) -> str | None:
+    return re.sub(r"(文件|会议文件[(（]\d+[)）])$", "", masthead) if masthead else None
+
+
+def _title_organ(title: str | None) -> str | None:
+    """The organ a title opens with (上海市徐汇区人民政府办公室关于…的通知), if any."""
+    if not title or "关于" not in title:
+        return None
+    return _squeeze(title).split("关于", 1)[0] or None
+
+
+def _speaker_government(content: list[tuple[int, str]]) -> str | None:
+    """The government of a work report's speaker line (长宁区区长 侯继军 -> 长宁区人民政府)."""
+    for _, line in content[:_HEADER_LINES]:
+        speaker = _SPEAKER.match(_squeeze(_HEADING.sub("", line)))
+        if speaker:
+            return speaker["place"] + "人民政府"
+    return None
+
+
+def _jurisdiction(departments: DepartmentTable, markdown: str, number: str | None,
+                  organs: list[str | None]) -> str:
+    """HOME, CITY or ELSEWHERE: from the first organ whose name tells (the last candidate is the
+    title, whose place names a law's jurisdiction: 上海市…条例), else the 发文字号, else HOME when
+    the text names one of this district's bodies with the district (a Changning document with no
+    issuer line), else ELSEWHERE, so that bare district names are not claimed for a document of
+    unknown origin."""
+    for organ in organs:
+        found = departments.jurisdiction_of(organ) if organ else None
+        if found:
+            return found
+    found = departments.jurisdiction_of_number(number) if number else None
+    if found:
+        return found
+    return HOME if departments.names_home_body(markdown) else ELSEWHERE
 
 
 def _find_issuer(labels: dict[str, str], signature: str | None, masthead: str | None, title: str | None,
                  meeting: dict[str, Any] | None, content: list[tuple[int, str]],
-                 departments: DepartmentTable) -> str | None:
+                 departments: DepartmentTable, jurisdiction: str) -> str | None:
     if labels.get("发文机关"):
-        return _canonical_or_written(departments, labels["发文机关"])
+        return _canonical_or_written(departments, labels["发文机关"], jurisdiction)
     # A work report is the government's, though its last lines name the congress secretariat.
-    for _, line in content[:_HEADER_LINES]:
-        speaker = _SPEAKER.match(_squeeze(_HEADING.sub("", line)))
-        if speaker:
-            government = speaker["place"] + "人民政府"
-            return departments.canonical(government) or government
+    government = _speaker_government(content)
+    if government:
+        return _canonical_or_written(departments, government, jurisdiction)
     if signature:
-        return _canonical_or_written(departments, signature)
+        return _canonical_or_written(departments, signature, jurisdiction)
     if masthead:
-        name = re.sub(r"(文件|会议文件[(（]\d+[)）])$", "", masthead)
-        found = departments.canonical(name)
+        found = departments.canonical(_masthead_organ(masthead) or "", jurisdiction)
         if found:
             return found
     if meeting:
-        return _canonical_or_written(departments, meeting["body"])
-    if title and "关于" in title:
-        prefix = _squeeze(title).split("关于", 1)[0]
-        if prefix:
-            return _canonical_or_written(departments, prefix)
+        return _canonical_or_written(departments, meeting["body"], jurisdiction)
+    prefix = _title_organ(title)
+    if prefix:
+        return _canonical_or_written(departments, prefix, jurisdiction)
     return None
 
 
-def _agenda(paragraphs: list[str], departments: DepartmentTable, topics: TopicRules) -> list[dict[str, Any]]:
+def _agenda(paragraphs: list[str], departments: DepartmentTable, topics: TopicRules,
+            jurisdiction: str) -> list[dict[str, Any]]:
     items = []
     for paragraph in paragraphs:
         text = _squeeze(paragraph)
         match = _AGENDA.match(text)
         if not match:
             continue
-        reporters = _names(match["reporters"], departments)
+        reporters = _names(match["reporters"], departments, jurisdiction)
         supplementary: list[str] = []
         for extra in _SUPPLEMENTARY.finditer(text[match.end():]):
-            supplementary += [name for name in _names(extra["who"], departments) if name not in supplementary]
+            supplementary += [name for name in _names(extra["who"], departments, jurisdiction) if name not in supplementary]
         item = {
             "departments": reporters,
             "subject": match["subject"],
@@ -513,9 +574,9 @@ def _agenda(paragraphs: list[str], departments: DepartmentTable, topics: TopicRu
     return items
 
 
-def _names(text: str, departments: DepartmentTable) -> list[str]:
+def _names(text: str, departments: DepartmentTable, jurisdiction: str) -> list[str]:
     """Canonical names of the bodies in a list like 区发展改革委、区商务委; unknown ones as written."""
-    return departments.find_all(text) or [part for part in re.split(r"[、，,]", text) if part]
+    return departments.find_all(text, jurisdiction=jurisdiction) or [part for part in re.split(r"[、，,]", text) if part]
 
 
 def _attachments(content: list[tuple[int, str]]) -> list[str]:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from archive.departments import DataError, Department, DepartmentTable
+from archive.departments import CITY, ELSEWHERE, HOME, DataError, Department, DepartmentTable
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "departments.yaml"
@@ -298,6 +298,55 @@ def test_the_supplementary_report_sentence_names_a_street_and_a_company(table):
 
 def test_an_empty_text_names_nothing(table):
     assert table.find_all("") == []
+
+
+# ── jurisdiction ─────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("organ, expected", [
+    ("上海市长宁区人民政府", HOME), ("区府办", HOME), ("长宁区绿化和市容管理局", HOME), ("中共上海市长宁区委员会", HOME),
+    ("上海市徐汇区人民政府办公室", CITY), ("闵行区古美路街道办事处", CITY), ("上海市人民政府办公厅", CITY),
+    ("上海市绿化和市容管理局", CITY), ("市发改委", CITY),
+    ("国务院", ELSEWHERE), ("全国人民代表大会常务委员会", ELSEWHERE), ("新疆维吾尔自治区质监局", ELSEWHERE),
+    ("内蒙古自治区人民政府", ELSEWHERE), ("北京市人民代表大会常务委员会", ELSEWHERE),
+    ("上海市出租汽车管理条例", CITY), ("中华人民共和国企业破产法", ELSEWHERE),
+    ("街道办事处", None), ("城市管理办公室", None), ("区科技园区管理办公室", None), ("关于加强某县协作的意见", None), ("", None),
+])
+def test_the_jurisdiction_of_an_organ_comes_from_its_name(table, organ, expected):
+    assert table.jurisdiction_of(organ) == expected
+
+
+@pytest.mark.parametrize("number, expected", [
+    ("长府〔2020〕8号", HOME), ("长绿容规〔2025〕1号", HOME), ("沪府办发〔2022〕24号", CITY), ("徐府办发〔2017〕16号", CITY),
+    ("国发〔2018〕43号", None), ("内政字〔2020〕102号", None),
+])
+def test_the_jurisdiction_of_a_number_comes_from_its_issuer_abbreviation(table, number, expected):
+    assert table.jurisdiction_of_number(number) == expected
+
+
+def test_bare_district_forms_name_this_districts_bodies_only_in_its_own_documents(table):
+    text = "区绿化市容局负责，区城管执法局配合，华阳路街道参加。"
+    assert table.find_all(text) == ["上海市长宁区绿化和市容管理局", "上海市长宁区城市管理行政执法局", "华阳路街道"]
+    assert table.find_all(text, jurisdiction=CITY) == []
+    assert table.find_all(text, jurisdiction=ELSEWHERE) == []
+
+
+def test_named_bodies_are_told_apart_in_documents_of_other_jurisdictions(table):
+    text = "长宁区发改委、市发改委、上海市发展和改革委员会、国务院安委办、区财政局"
+    assert table.find_all(text, jurisdiction=CITY) == [
+        "上海市长宁区发展和改革委员会", "上海市发展和改革委员会", "国务院安全生产委员会办公室"]
+    # Outside Shanghai 市发改委 is that city's; only the full municipal name is Shanghai's.
+    assert table.find_all(text, jurisdiction=ELSEWHERE) == [
+        "上海市长宁区发展和改革委员会", "上海市发展和改革委员会", "国务院安全生产委员会办公室"]
+    assert table.find_all("市发改委", jurisdiction=ELSEWHERE) == []
+
+
+def test_canonical_follows_the_same_gate(table):
+    assert table.canonical("区政府办公室") == "上海市长宁区人民政府办公室"
+    assert table.canonical("区政府办公室", CITY) is None
+    assert table.canonical("长宁区政府办公室", CITY) == "上海市长宁区人民政府办公室"
+    assert table.canonical("市政府办公厅", CITY) == "上海市人民政府办公厅"
+    assert table.canonical("市政府办公厅", ELSEWHERE) is None
 
 
 # ── the five samples ─────────────────────────────────────────────────────────

@@ -5,6 +5,7 @@ import pytest
 from archive.departments import DepartmentTable
 from archive.document import validate_meta
 from archive.metadata import extract_metadata
+from archive.normalize import normalize_text
 from archive.topics import TopicRules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,6 +235,61 @@ def test_extra_documents_yield_title_type_date_number_and_issuer(tables, stem, t
     assert meta.get("issuer") == issuer
     assert validate_meta(meta) == []
     assert title not in body.splitlines()
+
+
+@pytest.mark.parametrize("stem, title, doc_type, date, number, issuer", [
+    ("01_changning_lvrong_gui_2025_1", "长宁区绿化和市容管理局关于印发《长宁区设摊经营管理办法（试行）》的通知",
+     "通知", "2025-12-01", None, "上海市长宁区绿化和市容管理局"),
+    ("02_xuhui_fubanfa_2017_16_zhuanfa",
+     "上海市徐汇区人民政府办公室关于转发区绿化市容局制订的《关于进一步加强本区装修垃圾处理的工作方案》的通知",
+     "通知", "2017-07-14", None, "上海市徐汇区人民政府办公室"),
+    ("05_guowuyuan_guofa_2018_43_jueding",
+     "国务院关于在海南博鳌乐城国际医疗旅游先行区暂时调整实施《中华人民共和国药品管理法实施条例》有关规定的决定",
+     "决定", "2018-12-21", "国发〔2018〕43号", "国务院"),
+    ("06_xinjiang_zhijian_banfa_2012_24_attachments_tables", "新疆维吾尔自治区质监局关于进一步加强新闻宣传工作的通知",
+     "通知", None, "新质监办发〔2012〕24号", "新疆维吾尔自治区质监局"),
+])
+def test_extra_documents_yield_the_same_after_normalization(tables, stem, title, doc_type, date, number, issuer):
+    # What ingest does: normalize first. A long one-line title, catalogue labels and pkulaw
+    # provenance lines must not end up in the title.
+    text = (FIXTURES / "extra_docs" / f"{stem}.txt").read_text(encoding="utf-8")
+    meta, body = extract(tables, normalize_text(text), f"{stem}.txt")
+    assert (meta.get("title"), meta.get("doc_type"), meta.get("date"), meta.get("doc_number"), meta.get("issuer")) == \
+        (title, doc_type, date, number, issuer)
+    assert "法宝引证码" not in body and "原文链接" not in body and f"\n{title}\n" not in body
+
+
+@pytest.mark.parametrize("stem", ["02_xuhui_fubanfa_2017_16_zhuanfa", "03_minhang_gumeilu_jiedao_2021_2"])
+def test_another_districts_document_does_not_name_changnings_bodies(tables, stem):
+    # 区绿化市容局, 区城管执法局 (02) and 区建管委 (03) are 徐汇's and 闵行's bureaus.
+    meta, _ = extra_doc(tables, stem)
+    assert not any(name.startswith(("上海市长宁区", "长宁区")) for name in meta.get("departments", [])), meta.get("departments")
+
+
+def test_a_changning_bureaus_document_names_its_bodies(tables):
+    meta, _ = extra_doc(tables, "01_changning_lvrong_gui_2025_1")
+    assert meta["departments"] == ["上海市长宁区绿化和市容管理局"]
+
+
+def test_another_districts_masthead_outweighs_a_bare_signature(tables):
+    text = ("上海市徐汇区人民政府文件\n# 关于加强装修垃圾管理的通知\n各街道：\n区绿化市容局、区财政局要抓好落实。\n"
+            "区政府办公室\n2017年7月14日\n")
+    meta, _ = extract(tables, text)
+    assert meta["issuer"] == "区政府办公室"
+    assert "departments" not in meta
+
+
+@pytest.mark.parametrize("text, named", [
+    ("# 某项工作方案\n区绿化市容局、区财政局要抓好落实。\n", []),
+    ("# 长宁区某项工作方案\n区绿化市容局、区财政局要抓好落实。\n", ["上海市长宁区绿化和市容管理局", "上海市长宁区财政局"]),
+    ("# 某项工作方案\n长宁区人民政府部署，区绿化市容局、区财政局要抓好落实。\n",
+     ["上海市长宁区人民政府", "上海市长宁区绿化和市容管理局", "上海市长宁区财政局"]),
+    # A municipal regulation that lists the districts is not Changning's (上海市出租汽车管理条例).
+    ("# 某项管理规定\n对黄浦、徐汇、长宁、静安等区进行管理；可以向人民法院起诉。\n", []),
+])
+def test_bare_names_in_a_document_of_unknown_origin_count_only_in_a_changning_context(tables, text, named):
+    meta, _ = extract(tables, text)
+    assert meta.get("departments", []) == named
 
 
 def test_the_state_council_decision_drops_its_catalogue_labels_and_wrapped_title_from_the_body(tables):
