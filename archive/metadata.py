@@ -488,7 +488,8 @@ def _law_issuer(markdown: str, date: str | None) -> str | None:
         body = _SESSION.sub("", match["body"])
     else:
         return None
-    body = re.sub(r"^中华人民共和国(?=国务院)", "", body)
+    # 经…批准 (approved by), and the state's name before its organs (中华人民共和国国务院、中华人民共和国中央军事委员会).
+    body = re.sub(r"(?:^|(?<=、))中华人民共和国(?=国务院|中央军事委员会)", "", body.removeprefix("经"))
     return body or None
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from archive.departments import DepartmentTable
 from archive.document import validate_meta
-from archive.metadata import extract_metadata
+from archive.metadata import extract_metadata, parse_date
 from archive.normalize import normalize_text
 from archive.topics import TopicRules
 
@@ -345,6 +345,21 @@ def test_a_law_file_without_a_date_in_its_name_is_dated_by_its_adoption(tables):
     meta, _ = law(tables, "刑法/刑法修正案（十）.md")
     assert meta["date"] == "2017-11-04"
     assert meta["issuer"] == "全国人民代表大会常务委员会"
+
+
+@pytest.mark.parametrize("info, issuer", [
+    ("2016年10月27日济宁市第十六届人民代表大会常务委员会第四十五次会议通过", "济宁市人民代表大会常务委员会"),
+    ("2020年6月12日经山东省第十三届人民代表大会常务委员会第二十次会议批准", "山东省人民代表大会常务委员会"),
+    ("2019年11月29日杭州市人民代表大会常务委员会公告第13号公布", "杭州市人民代表大会常务委员会"),
+    ("2021年11月16日国家互联网信息办公室2021年第20次室务会议审议通过", "国家互联网信息办公室"),
+    ("2013年7月18日《国务院关于废止和修改部分行政法规的决定》第一次修订", "国务院"),
+    ("2004年8月1日中华人民共和国国务院、中华人民共和国中央军事委员会令第413号公布", "国务院、中央军事委员会"),
+    ("2020年11月9日 最高人民法院审判委员会", "最高人民法院审判委员会"),
+])
+def test_the_issuer_of_a_law_is_the_organ_of_its_act_line(tables, info, issuer):
+    meta, _ = extract(tables, f"# 某条例\n\n{info}\n\n<!-- INFO END -->\n\n第一条 正文。\n", "某条例.md")
+    assert meta["issuer"] == issuer
+    assert meta["date"] == parse_date(info)
 
 
 @needs_laws
