@@ -1,29 +1,30 @@
 """Staff search (`build.py search`): a Whoosh index of the content, updated incrementally.
 
-This is the only module that imports whoosh. Two analyzers index each document:
+This is the only module that imports whoosh. Matching and ranking are split:
 
-* `words`: jieba search-mode words of the folded title and body (archive.tokenizer), scored
-  with BM25F (title weighted) — the ranking signal;
-* `grams`: every 1- and 2-character gram of the folded metadata and body — candidate lookup
-  for substring matching, so a term that starts or ends inside a jieba word is still found.
+* which documents match is decided exactly as in the browser, by archive.query.matches over each
+  document's folded text, kept beside the index in folded.pickle (a scan of 10,000 documents
+  takes a few hundredths of a second per term);
+* Whoosh ranks them: BM25F over jieba search-mode words of the title and body (the words the
+  browser bundle's build already cut, read from its cache by content hash), title weighted.
 
-Every candidate is then checked with archive.query.matches against the folded text stored in
-the index, which is the same rule the browser applies: for plain queries both return the same
-documents. Documents are keyed by id and a hash of their content; update_index only deletes and
-re-adds what changed.
+Documents are keyed by id and a hash of their content; update_index only deletes and re-adds
+what changed.
 """
 
 from __future__ import annotations
 
 import json
+import pickle
+from collections import Counter
 import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
 from archive import urls
 from archive.departments import DepartmentTable
-from archive.query import SEPARATOR, Term, department_aliases, folded_fields, matches, meta_values, parse_query
-from archive.search_index import content_hash, documents_of, type_label
+from archive.query import Term, department_aliases, folded_fields, matches, meta_values, parse_query
+from archive.search_index import WORDS_CACHE, FORMAT_VERSION, WordCache, content_hash, documents_of, type_label
 from archive.tokenizer import fold_with_offsets, plain_text, segmenter
 
 with warnings.catch_warnings():
@@ -31,69 +32,28 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", SyntaxWarning)
     from whoosh import index as whoosh_index
     from whoosh import qparser, query as wq
-    from whoosh.analysis import Token, Tokenizer
+    from whoosh.analysis import SpaceSeparatedTokenizer
     from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
     from whoosh.scoring import BM25F
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+FOLDED = "folded.pickle"
 SNIPPET_BEFORE, SNIPPET_AFTER = 30, 70
 
 
-class _GramTokenizer(Tokenizer):
-    """1- and 2-character grams of already folded text, none spanning a field separator."""
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        position = start_pos
-        for i, char in enumerate(value):
-            if char == SEPARATOR:
-                continue
-            for gram in (char, value[i:i + 2]):
-                if len(gram) == 2 and (gram == char or SEPARATOR in gram):
-                    continue
-                token.text = gram
-                token.boost = 1.0
-                token.stopped = False
-                if positions:
-                    token.pos = position
-                    position += 1
-                if chars:
-                    token.startchar, token.endchar = start_char + i, start_char + i + len(gram)
-                yield token
-
-
-class _WordTokenizer(Tokenizer):
-    """jieba search-mode words, folded (the dictionary is the department table's)."""
-
-    def __init__(self, dictionary_words: tuple[str, ...] = ()):
-        self.dictionary_words = dictionary_words
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for position, word in enumerate(segmenter(self.dictionary_words).words(value), start=start_pos):
-            token.text = word
-            token.boost = 1.0
-            token.stopped = False
-            if positions:
-                token.pos = position
-            yield token
-
-
-def _schema(dictionary_words: tuple[str, ...]) -> Schema:
-    words = _WordTokenizer(dictionary_words)
+def _schema() -> Schema:
+    # Fields hold words already cut by jieba and folded, separated by spaces.
+    words = SpaceSeparatedTokenizer()
     return Schema(
         id=ID(stored=True, unique=True),
         hash=ID(stored=True),
-        title=TEXT(analyzer=words, stored=True, field_boost=3.0),
+        title=TEXT(analyzer=words, field_boost=3.0),
         body=TEXT(analyzer=words),
-        grams=TEXT(analyzer=_GramTokenizer(), phrase=False),
         date=ID(stored=True),
         doc_type=ID(stored=True),
         departments=KEYWORD(stored=True, commas=True),
         topics=KEYWORD(stored=True, commas=True),
-        folded=STORED,  # [per-field folded metadata, folded metadata, folded body]
+        display_title=STORED,
         plain=STORED,  # body as plain text, for snippets
         source=STORED,
         path=STORED,
@@ -126,11 +86,11 @@ def _open(index_dir: Path, marker: dict[str, Any] | None):
     if marker is None:
         if current is None or not whoosh_index.exists_in(str(index_dir)):
             raise FileNotFoundError(f"{index_dir}: no search index; run `python build.py build` first")
-        return whoosh_index.open_dir(str(index_dir), schema=_schema(tuple(current["dictionary"]))), current
+        return whoosh_index.open_dir(str(index_dir), schema=_schema()), current
     if current == marker and whoosh_index.exists_in(str(index_dir)):
-        return whoosh_index.open_dir(str(index_dir), schema=_schema(tuple(marker["dictionary"]))), marker
+        return whoosh_index.open_dir(str(index_dir), schema=_schema()), marker
     index_dir.mkdir(parents=True, exist_ok=True)
-    ix = whoosh_index.create_in(str(index_dir), _schema(tuple(marker["dictionary"])))
+    ix = whoosh_index.create_in(str(index_dir), _schema())
     (index_dir / "archive-index.json").write_text(json.dumps(marker, ensure_ascii=False), encoding="utf-8")
     return ix, marker
 
@@ -139,60 +99,73 @@ def update_index(site: Any, index_dir: Path) -> None:
     """Bring the Whoosh index in index_dir up to date with site: documents whose id and content
     hash are unchanged are left alone; changed, added and removed ones are rewritten."""
     index_dir = Path(index_dir)
-    ix, _ = _open(index_dir, _marker(site))
+    marker = _marker(site)
+    ix, _ = _open(index_dir, marker)
     documents = {doc.id: doc for doc in documents_of(site)}
     hashes = {doc_id: content_hash(doc) for doc_id, doc in documents.items()}
     with ix.searcher() as searcher:
         stored = {fields["id"]: fields["hash"] for fields in searcher.all_stored_fields()}
+    folded = _read_folded(index_dir)
     stale = [doc_id for doc_id, digest in stored.items() if hashes.get(doc_id) != digest]
-    fresh = [doc_id for doc_id, digest in hashes.items() if stored.get(doc_id) != digest]
-    if not stale and not fresh:
-        return
-    writer = ix.writer()
-    for doc_id in stale:
-        writer.delete_by_term("id", doc_id)
-    for doc_id in fresh:
-        doc = documents[doc_id]
-        per_field, meta, body = folded_fields(doc)
-        values = meta_values(doc)
-        plain = plain_text(doc.body)
-        writer.add_document(
-            id=doc.id,
-            hash=hashes[doc_id],
-            title=doc.title,
-            body=plain,
-            grams=meta + SEPARATOR + body,
-            date=doc.date or "",
-            doc_type=type_label(doc),
-            departments=",".join(values["departments"]),
-            topics=",".join(values["topics"]),
-            folded=[per_field, meta, body],
-            plain=plain,
-            source=doc.meta.get("source") or "",
-            path=str(doc.path or ""),
-            url=urls.document_url(doc),
-            doc_number=doc.meta.get("doc_number") or "",
-            departments_list=values["departments"],
-        )
-    writer.commit()
+    fresh = [doc_id for doc_id, digest in hashes.items() if stored.get(doc_id) != digest or doc_id not in folded]
+    if stale or fresh or set(folded) != set(documents):
+        tokenizer = segmenter(marker["dictionary"])
+        cached = WordCache(index_dir / WORDS_CACHE, tokenizer.fingerprint + f"/{FORMAT_VERSION}").entries
+        writer = ix.writer()
+        for doc_id in stale:
+            writer.delete_by_term("id", doc_id)
+        for doc_id in fresh:
+            if doc_id in stored and doc_id not in stale:
+                writer.delete_by_term("id", doc_id)
+            doc = documents[doc_id]
+            folded[doc_id] = list(folded_fields(doc))
+            values = meta_values(doc)
+            plain = plain_text(doc.body)
+            words = cached.get(hashes[doc_id])
+            if words is None:
+                text = "\n".join([*(v for field in values.values() for v in field), plain])
+                words = sorted(Counter(tokenizer.words(text)).items())
+            writer.add_document(
+                id=doc.id,
+                hash=hashes[doc_id],
+                title=" ".join(tokenizer.words(doc.title)),
+                body=" ".join(word for word, count in words for _ in range(count)),
+                date=doc.date or "",
+                doc_type=type_label(doc),
+                departments=",".join(values["departments"]),
+                topics=",".join(values["topics"]),
+                display_title=doc.title,
+                plain=plain,
+                source=doc.meta.get("source") or "",
+                path=str(doc.path or ""),
+                url=urls.document_url(doc),
+                doc_number=doc.meta.get("doc_number") or "",
+                departments_list=values["departments"],
+            )
+        writer.commit()
+        folded = {doc_id: folded[doc_id] for doc_id in documents}
+        temporary = index_dir / (FOLDED + ".tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump(folded, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(index_dir / FOLDED)
 
 
-def _candidates(term: Term) -> wq.Query:
-    """Documents holding every 1-/2-gram of one of the term's alternatives (a superset of matches)."""
-    options = []
-    for alternative in term.alternatives:
-        grams = [alternative] if len(alternative) == 1 else sorted({alternative[i:i + 2] for i in range(len(alternative) - 1)})
-        options.append(wq.And([wq.Term("grams", gram) for gram in grams]))
-    return wq.Or(options)
+def _read_folded(index_dir: Path) -> dict[str, list]:
+    """id -> [folded value per metadata field, folded metadata, folded body]."""
+    try:
+        with (index_dir / FOLDED).open("rb") as handle:
+            return pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError):
+        return {}
 
 
-def _word_query(terms: list[Term], schema: Schema) -> wq.Query | None:
+def _word_query(terms: list[Term], tokenizer) -> wq.Query | None:
     words = []
     for term in terms:
         if not term.exclude:
             for alternative in term.alternatives:
-                for field in ("title", "body"):
-                    words.extend(wq.Term(field, text) for text in schema[field].process_text(alternative, mode="query"))
+                for word in tokenizer.words(alternative) or [alternative]:
+                    words.extend(wq.Term(field, word) for field in ("title", "body"))
     return wq.Or(words) if words else None
 
 
@@ -222,23 +195,23 @@ def search(index_dir: Path, query: str, *, year: int | str | None = None, date_f
     aliases = {form: tuple(forms) for form, forms in marker["aliases"].items()}
     terms = parse_query(query, aliases)
     positive = [term for term in terms if not term.exclude]
-    candidate_query = wq.And([_candidates(term) for term in positive]) if positive else wq.Every()
+    folded = _read_folded(index_dir)
+    matched = {doc_id: fields for doc_id, fields in folded.items() if matches(terms, *fields)}
     with ix.searcher(weighting=BM25F()) as searcher:
-        candidates = searcher.search(candidate_query, limit=None, scored=False)
-        scores: dict[int, float] = {}
-        word_query = _word_query(terms, ix.schema)
-        if word_query is not None:
+        scores: dict[str, float] = {}
+        word_query = _word_query(terms, segmenter(marker["dictionary"]))
+        if word_query is not None and matched:
             for hit in searcher.search(word_query, limit=None):
-                scores[hit.docnum] = hit.score
+                scores[hit["id"]] = hit.score
         results = []
-        for hit in candidates:
-            fields = hit.fields()
-            per_field, meta, body = fields["folded"]
-            if not matches(terms, per_field, meta, body):
+        for doc_id, (per_field, meta, body) in matched.items():
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
                 continue
+            fields = searcher.stored_fields(docnum)
             if not _passes(fields, year, date_from, date_to, department, topic, doc_type):
                 continue
-            score = scores.get(hit.docnum, 0.0) + sum(
+            score = scores.get(doc_id, 0.0) + sum(
                 (3.0 if alternative in meta else 0.0) + min(body.count(alternative), 20) * 0.1
                 for term in positive for alternative in term.alternatives)
             results.append((score, fields))
@@ -251,7 +224,7 @@ def search(index_dir: Path, query: str, *, year: int | str | None = None, date_f
             "source": fields["source"],
             "path": fields["path"],
             "url": fields["url"],
-            "title": fields["title"],
+            "title": fields["display_title"],
             "date": fields["date"] or None,
             "doc_type": fields["doc_type"],
             "departments": fields["departments_list"],

@@ -23,6 +23,7 @@
   var MAX_GRAMS = 16;  // 3-grams checked per term; longer terms are confirmed against the text
   var BATCH_SHARDS = 24;  // shard files requested at once; queries stop early once nothing can match
   var K1 = 1.2, B = 0.75, META_WEIGHT = 3, WORD_BONUS = 1.5;
+  var MEMO_SIZE = 32;  // queries whose matches are kept for repeats and paging
 
   function decode(text) {
     var out = [], value = 0, shift = 0;
@@ -40,12 +41,27 @@
     return h;
   }
 
+  // A document list: delta varints, or '~' and a bitmap of 6 documents per character.
+  function decodeList(text) {
+    var out = [];
+    if (text.charAt(0) === '~') {
+      for (var i = 1; i < text.length; i++) {
+        var bits = DIGIT[text.charAt(i)];
+        for (var b = 0; bits; b++, bits >>= 1) if (bits & 1) out.push((i - 1) * 6 + b);
+      }
+      return out;
+    }
+    var values = decode(text), number = -1;
+    for (var k = 0; k < values.length; k++) { number += values[k] + 1; out.push(number); }
+    return out;
+  }
+
   function length1(s) { return s.length === 1 || (s.length === 2 && s.codePointAt(0) > 0xffff); }
 
   function createEngine(loadFile) {
     var files = {}, pending = {};
-    var base = null, foldMap = {}, aliases = {}, dayRuns = [], lengths = [], avgLength = 1;
-    var docDay = null, facetSets = {}, facetLists = {}, decoded = {};
+    var base = null, foldMap = {}, aliases = {}, lengths = [], avgLength = 1;
+    var docDay = null, facets = null, memo = new Map();
 
     function register(name, data) {
       files[name] = data;
@@ -116,11 +132,12 @@
         }
         var folded = fold(raw);
         if (!folded) continue;
-        var alternatives = (!phrase && field === null && aliases[folded]) ? aliases[folded] : [folded];
+        var alias = (!phrase && field === null && aliases[folded]) || null;
         var key = [folded, exclude, phrase, field].join('\x01');
         if (seen[key]) continue;
         seen[key] = true;
-        terms.push({ text: folded, alternatives: alternatives, exclude: exclude, phrase: phrase, field: field });
+        terms.push({ text: folded, alternatives: alias ? alias.forms : [folded], group: alias ? alias.group : null,
+                     exclude: exclude, phrase: phrase, field: field });
       }
       return terms;
     }
@@ -129,31 +146,33 @@
       base = data;
       var pairs = Array.from(data.fold);
       for (var i = 0; i + 1 < pairs.length; i += 2) foldMap[pairs[i]] = pairs[i + 1];
-      data.aliases.forEach(function (forms) { forms.forEach(function (form) { aliases[form] = forms; }); });
+      data.aliases.forEach(function (forms, group) { forms.forEach(function (form) { aliases[form] = { forms: forms, group: group }; }); });
       var runs = decode(data.dates);
       docDay = new Array(data.count);
       var number = 0;
       for (var r = 0; r < runs.length; r += 2) {
         for (var k = 0; k < runs[r + 1]; k++) docDay[number++] = runs[r];
       }
-      lengths = decode(data.lengths).map(function (x) { return x * 16; });
+      lengths = Array.from(data.lengths).map(function (c) { return DIGIT[c] * data.lengthUnit; });
       avgLength = lengths.reduce(function (s, x) { return s + x; }, 0) / Math.max(1, lengths.length) || 1;
-      Object.keys(data.facets).forEach(function (key) {
-        facetLists[key] = data.facets[key].map(function (pair) { return pair[0]; });
+    }
+
+    // Facet labels and, per document, the indexes of its labels (decoded once from f.js).
+    function setFacets(data) {
+      facets = {};
+      Object.keys(data).forEach(function (key) {
+        var labels = [], byDoc = [];
+        data[key].forEach(function (pair, index) {
+          labels.push(pair[0]);
+          decodeList(pair[1]).forEach(function (d) { (byDoc[d] || (byDoc[d] = [])).push(index); });
+        });
+        facets[key] = { labels: labels, byDoc: byDoc, index: new Map(labels.map(function (l, i) { return [l, i]; })) };
       });
     }
 
-    function facetSet(key, label) {
-      var id = key + '\x01' + label;
-      if (!facetSets[id]) {
-        var set = new Set(), pair = base.facets[key].find(function (p) { return p[0] === label; });
-        if (pair) {
-          var number = -1;
-          decode(pair[1]).forEach(function (delta) { number += delta + 1; set.add(number); });
-        }
-        facetSets[id] = set;
-      }
-      return facetSets[id];
+    function hasLabel(key, doc, label) {
+      var wanted = facets[key].index.get(label), own = facets[key].byDoc[doc];
+      return wanted !== undefined && !!own && own.indexOf(wanted) >= 0;
     }
 
     function yearOf(number) {
@@ -190,52 +209,51 @@
     function shardOf(gram) { return 's/' + (gramHash(Array.from(gram)) % base.shards); }
 
     function postings(kind, gram) {
-      var id = kind + '\x01' + gram;
-      if (!(id in decoded)) {
-        var shard = files[shardOf(gram)], text = shard && shard[kind][gram];
-        decoded[id] = text ? decode(text) : null;
-      }
-      return decoded[id];
+      var shard = files[shardOf(gram)];
+      return (shard && shard[kind][gram]) || null;
     }
 
-    // Map document -> {tf, first} for one plan in one field ('t' metadata, 'b' body).
-    function matchField(p, kind) {
+    // Map document -> {meta, body, first} for one alternative: hits in the metadata and in the body,
+    // and the first body hit's position in the combined text (metadata, separator, body).
+    function matchAlt(p) {
       var result = new Map(), values, i, number;
       if (p.chars.length <= 2) {
-        values = postings(kind, p.grams[0]);
-        if (!values) return result;
-        for (i = 0, number = -1; i < values.length; i += 2) {
-          number += values[i] + 1;
-          result.set(number, { tf: values[i + 1], first: -1 });
-        }
+        values = postings('g', p.grams[0]);
+        if (values) decodeList(values).forEach(function (d) { result.set(d, { meta: 0, body: 1, first: -1 }); });
         return result;
       }
       var lists = [];
       for (var g = 0; g < p.grams.length; g++) {
-        values = postings(kind, p.grams[g]);
+        values = postings('p', p.grams[g]);
         if (!values) return result;
+        values = decode(values);
         var byDoc = new Map();
         for (i = 0, number = -1; i < values.length;) {
           number += values[i] + 1;
           var count = values[i + 1], positions = new Array(count), pos = 0;
-          for (var k = 0; k < count; k++) { pos = k === 0 ? values[i + 2] : pos + values[i + 2 + k]; positions[k] = pos; }
-          byDoc.set(number, positions);
-          i += 2 + count;
+          for (var k = 0; k < count; k++) { pos = k === 0 ? values[i + 3] : pos + values[i + 3 + k]; positions[k] = pos; }
+          byDoc.set(number, { positions: positions, meta: values[i + 2] });
+          i += 3 + count;
         }
         lists.push(byDoc);
       }
       var smallest = 0;
       lists.forEach(function (list, idx) { if (list.size < lists[smallest].size) smallest = idx; });
-      lists[smallest].forEach(function (positions, doc) {
+      lists[smallest].forEach(function (entry, doc) {
         for (var j = 0; j < lists.length; j++) if (!lists[j].has(doc)) return;
-        var tf = 0, first = -1, sets = lists.map(function (list) { return new Set(list.get(doc)); });
-        positions.forEach(function (pos) {
+        var meta = 0, body = 0, first = -1;
+        var sets = lists.map(function (list) { var e = list.get(doc); return e.positions.length > 8 ? new Set(e.positions) : e.positions; });
+        entry.positions.forEach(function (pos, k) {
           var start = pos - p.offsets[smallest];
-          for (var j = 0; j < lists.length; j++) if (!sets[j].has(start + p.offsets[j])) return;
-          tf++;
-          if (first < 0) first = start;
+          for (var j = 0; j < lists.length; j++) {
+            var want = start + p.offsets[j], set = sets[j];
+            if (set instanceof Set ? !set.has(want) : set.indexOf(want) < 0) return;
+          }
+          // A match never spans the separator: it lies in the metadata iff its anchor gram does.
+          if (k < entry.meta) meta++;
+          else { body++; if (first < 0) first = start; }
         });
-        if (tf) result.set(doc, { tf: tf, first: first });
+        if (meta || body) result.set(doc, { meta: meta, body: body, first: first });
       });
       return result;
     }
@@ -249,12 +267,12 @@
     }
 
     function pieceName(number, index) { return 'x/' + Math.floor(number / 256) + '/' + number + '-' + index; }
-    function pieceCount(number) { return Math.max(1, Math.ceil(lengths[number] / base.piece)); }
+    function pieceCount(number) { return metaRow(number)[11]; }
 
     // The folded metadata field exactly as the build made it (archive.query.folded_fields).
     function foldedMeta(row) {
       var perField = {
-        title: [row[2]], doc_number: row[6] ? [row[6]] : [], issuer: row[8] ? [row[8]] : [],
+        title: [row[2]], doc_number: row[6] ? [row[6]] : [], issuer: row[8],
         departments: row[5], topics: row[9], doc_type: [row[4]],
       };
       var folded = {};
@@ -287,25 +305,30 @@
     // Map document -> {meta, body, first, word} for one term (any alternative).
     function evaluate(term, restrict) {
       var hits = new Map(), confirmations = [];
-      term.alternatives.forEach(function (alt) {
-        var p = plan(alt);
-        var kinds = term.field ? ['t'] : ['t', 'b'];
-        kinds.forEach(function (kind) {
-          matchField(p, kind).forEach(function (m, doc) {
-            if (restrict && !restrict.has(doc)) return;
-            var h = hits.get(doc);
-            if (!h) { h = { meta: 0, body: 0, first: -1, word: false, firstAlt: null }; hits.set(doc, h); }
-            if (kind === 't') h.meta += m.tf;
-            else { h.body += m.tf; if (h.first < 0 && m.first >= 0) h.first = m.first; if (!h.firstAlt) h.firstAlt = alt; }
-          });
+      function add(doc, m) {
+        if (restrict && !restrict.has(doc)) return;
+        var h = hits.get(doc);
+        if (!h) { h = { meta: 0, body: 0, first: -1, word: false }; hits.set(doc, h); }
+        h.meta += m.meta; h.body += m.body;
+        if (h.first < 0 && m.first >= 0) h.first = m.first;
+      }
+      if (term.group !== null) {
+        // A department's name or short form: its own exact list of documents naming it in any form.
+        decodeList(files['a/' + term.group]).forEach(function (doc) { add(doc, { meta: 0, body: 1, first: -1 }); });
+      } else {
+        term.alternatives.forEach(function (alt) {
+          var p = plan(alt);
+          matchAlt(p).forEach(function (m, doc) { add(doc, m); });
+          if (p.confirm || term.field) confirmations.push(alt);
         });
-        if (p.confirm || term.field) confirmations.push(alt);
+      }
+      term.alternatives.forEach(function (alt) {
         var words = postings('w', alt);
-        if (words) {
-          for (var i = 0, number = -1; i < words.length; i += 2) {
-            number += words[i] + 1;
-            if (hits.has(number)) hits.get(number).word = true;
-          }
+        if (!words) return;
+        words = decode(words);
+        for (var i = 0, number = -1; i < words.length; i += 2) {
+          number += words[i] + 1;
+          if (hits.has(number)) hits.get(number).word = true;
         }
       });
       if (!confirmations.length || !hits.size) return Promise.resolve(hits);
@@ -333,8 +356,10 @@
 
     function shardsFor(term) {
       var names = {};
+      if (term.group !== null) names['a/' + term.group] = true;
       term.alternatives.forEach(function (alt) {
-        plan(alt).grams.concat([alt]).forEach(function (gram) { names[shardOf(gram)] = true; });
+        names[shardOf(alt)] = true;
+        if (term.group === null) plan(alt).grams.forEach(function (gram) { names[shardOf(gram)] = true; });
       });
       return Object.keys(names);
     }
@@ -391,9 +416,9 @@
       var tests = {
         year: options.year ? function (d) { return yearOf(d) === String(options.year); } : null,
         date: (from || to) ? function (d) { var day = docDay[d]; return day && (!from || day >= from) && (!to || day <= to); } : null,
-        department: options.department ? function (d) { return facetSet('department', options.department).has(d); } : null,
-        topic: options.topic ? function (d) { return facetSet('topic', options.topic).has(d); } : null,
-        type: options.type ? function (d) { return facetSet('type', options.type).has(d); } : null,
+        department: options.department ? function (d) { return hasLabel('department', d, options.department); } : null,
+        topic: options.topic ? function (d) { return hasLabel('topic', d, options.topic); } : null,
+        type: options.type ? function (d) { return hasLabel('type', d, options.type); } : null,
       };
       return function (doc, skip) {
         for (var key in tests) if (tests[key] && key !== skip && !tests[key](doc)) return false;
@@ -402,18 +427,19 @@
     }
 
     function facetCounts(docs, passes) {
-      var facets = { year: {}, department: {}, topic: {}, type: {} };
+      var counts = { year: {}, department: {}, topic: {}, type: {} };
       docs.forEach(function (d) {
-        if (passes(d, 'year')) { var y = yearOf(d); facets.year[y] = (facets.year[y] || 0) + 1; }
+        if (passes(d, 'year')) { var y = yearOf(d); counts.year[y] = (counts.year[y] || 0) + 1; }
       });
       ['department', 'topic', 'type'].forEach(function (key) {
-        facetLists[key].forEach(function (label) {
-          var set = facetSet(key, label), count = 0;
-          docs.forEach(function (d) { if (set.has(d) && passes(d, key)) count++; });
-          if (count) facets[key][label] = count;
+        var facet = facets[key], tally = new Array(facet.labels.length).fill(0);
+        docs.forEach(function (d) {
+          var own = facet.byDoc[d];
+          if (own && passes(d, key)) for (var i = 0; i < own.length; i++) tally[own[i]]++;
         });
+        facet.labels.forEach(function (label, i) { if (tally[i]) counts[key][label] = tally[i]; });
       });
-      return facets;
+      return counts;
     }
 
     function score(docs, evaluation) {
@@ -488,7 +514,10 @@
           return tryPiece(k + 1);
         });
       }
-      return tryPiece(first >= 0 ? Math.min(count - 1, Math.floor(first / base.piece)) : 0);
+      // first counts in the combined text: metadata (row[10] characters), separator, body.
+      var inBody = first >= 0 ? first - metaRow(doc)[10] - 1 : -1;
+      if (inBody < 0) first = -1;
+      return tryPiece(inBody >= 0 ? Math.min(count - 1, Math.floor(inBody / base.piece)) : 0);
     }
 
     function search(query, options) {
@@ -496,7 +525,14 @@
       return ready.then(function () {
         var terms = parse(query);
         var positives = terms.filter(function (t) { return !t.exclude; });
-        return evaluateAll(terms).then(function (evaluation) {
+        // The matches of a query depend on its terms only: a repeated query skips straight to paging.
+        var key = JSON.stringify(terms);
+        if (!memo.has(key)) {
+          if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value);
+          memo.set(key, evaluateAll(terms));
+          memo.get(key).catch(function () { memo.delete(key); });
+        }
+        return memo.get(key).then(function (evaluation) {
           var docs = matchingDocs(evaluation, positives);
           var passes = filterTest(options);
           var facets = facetCounts(docs, passes);
@@ -531,7 +567,7 @@
       });
     }
 
-    var ready = load('base').then(setBase);
+    var ready = load('base').then(setBase).then(function () { return load('f'); }).then(setFacets);
     return { ready: ready, search: search, register: register, parse: parse, fold: fold };
   }
 
