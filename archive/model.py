@@ -4,17 +4,24 @@
 `Site`: collections by year, department, topic and document type (newest first), previous/next in
 time, related documents, and citations between documents. Templates and the search bundle read
 the Site; nothing here renders or writes.
+
+What assemble() needs from one document alone (a digest of its content, its text fingerprint, the
+citations in its body) is its `Features`: `read_content(dir, cache, workers)` computes them beside
+each parsed file, in parallel and kept in a cache between builds, so that a rebuild after editing
+one file parses one file.
 """
 
 from __future__ import annotations
 
-import bisect
-import operator
+import hashlib
+import multiprocessing
+import os
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple, Protocol
 
 from archive import urls
 from archive.document import DOC_TYPES, Document, DocumentError, load_document
@@ -27,10 +34,20 @@ RELATED_WINDOW = 5
 RELATED_LISTS = 4
 # Body characters that feed the text fingerprint; the opening of a document says what it is about.
 FINGERPRINT_CHARS = 2000
+# A fingerprint is a set of character bigrams hashed into this many bits: set intersections become one
+# AND and a popcount on a 1 KB integer. Two 300-bigram fingerprints share about 11 bits by chance,
+# a few hundredths of overlap, well below RELATED_OVERLAP.
+FINGERPRINT_BITS = 1 << 13
+# Text overlap (Jaccard of fingerprints) from which a document counts as related on its text alone.
+RELATED_OVERLAP = 0.1
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 200
+# A file modified this close to the moment it was read may change again within the file system's
+# timestamp granularity without its size or mtime changing, so its parse is not kept in the cache.
+RACY_NS = 2_000_000_000
 # Titles shorter than this are too generic to be recognised as citations (《通知》).
 MIN_CITED_TITLE = 6
 
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _BRACKETS_OPEN = "〔［[（(﹝"
 _BRACKETS_CLOSE = "〕］]）)﹞"
 _DOC_NUMBER_TAIL = rf"[{re.escape(_BRACKETS_OPEN)}]\s*((?:19|20)\d{{2}})\s*[{re.escape(_BRACKETS_CLOSE)}]\s*(\d{{1,4}})\s*号"
@@ -39,15 +56,49 @@ _DOC_NUMBER_TAIL = rf"[{re.escape(_BRACKETS_OPEN)}]\s*((?:19|20)\d{{2}})\s*[{re.
 _CITATION = re.compile(rf"《([^《》\n]{{{MIN_CITED_TITLE},200}})》|{_DOC_NUMBER_TAIL}")
 _DOC_NUMBER = re.compile(rf"^\s*([^\s{re.escape(_BRACKETS_OPEN)}]+?)\s*{_DOC_NUMBER_TAIL}")
 _SPACE = re.compile(r"\s+")
+# Zero-width matches so that overlapping bigrams are all found, at the regex engine's speed. The body
+# keeps a fixed quarter of its bigrams (those whose first character's code point is a multiple of
+# four): every document samples the same ones, so sampled overlaps still compare like for like.
+_TITLE_GRAMS = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
+_BODY_GRAMS = re.compile("(?=([" + "".join(map(chr, range(0x4E00, 0xA000, 4))) + r"][\u4e00-\u9fff]))")
 
 
 @dataclass(eq=False)
 class Term:
     """A department or topic as named on a document: its label, and its index page unless it has none
-    (collective references such as 各街（镇） are shown but link nowhere)."""
+    (collective references such as 各街（镇） are shown but link nowhere). `short` is the department
+    table's display short name (财政局 for 上海市长宁区财政局), for tables where full names crowd the cells."""
 
     label: str
     collection: "Collection | None" = None
+    short: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.short:
+            self.short = self.label
+
+
+class Features(NamedTuple):
+    """What assemble() reads from one document alone; computed once per content file and cached.
+
+    digest: identifies the document's content (front-matter and body), for page fingerprints;
+    bits, size: the text fingerprint as a FINGERPRINT_BITS-bit set and its popcount;
+    citations: (start, end, title, year, serial) of every citation-like match in the body."""
+
+    digest: str
+    bits: int
+    size: int
+    citations: tuple[tuple[int, int, str | None, str | None, str | None], ...]
+
+
+class DocumentCache(Protocol):
+    """Parsed content files kept between builds (archive.cache.DocumentCache implements it)."""
+
+    def get(self, path: Path, stat: os.stat_result) -> tuple[Document, Features] | None: ...
+
+    def put(self, path: Path, stat: os.stat_result, document: Document, features: Features) -> None: ...
+
+    def forget_others(self, paths: Iterable[Path]) -> None: ...
 
 
 @dataclass(eq=False)
@@ -93,6 +144,7 @@ class Entry:
     cites: list["Entry"] = field(default_factory=list)
     cited_by: list["Entry"] = field(default_factory=list)
     citation_texts: dict[str, "Entry"] = field(default_factory=dict)  # text in the body -> the entry it names
+    digest: str = ""  # Features.digest: pages that show this document change when it changes
 
     @property
     def id(self) -> str:
@@ -165,38 +217,97 @@ class Site:
         yield from self.types
 
 
+def features(doc: Document) -> Features:
+    """The document's Features (see the class)."""
+    digest = hashlib.sha1(repr(doc.meta).encode("utf-8") + b"\0" + doc.body.encode("utf-8")).hexdigest()
+    grams = set(_TITLE_GRAMS.findall(doc.title))
+    grams.update(_BODY_GRAMS.findall(doc.body, 0, FINGERPRINT_CHARS))
+    table = bytearray(FINGERPRINT_BITS // 8)
+    for gram in grams:
+        # A fixed multiplicative hash (Python's own str hash changes from run to run).
+        slot = (((ord(gram[0]) << 16 | ord(gram[1])) * 0x9E3779B1) & 0xFFFFFFFF) * FINGERPRINT_BITS >> 32
+        table[slot >> 3] |= 1 << (slot & 7)
+    bits = int.from_bytes(table, "little")
+    citations = tuple((m.start(), m.end(), *m.groups()) for m in _CITATION.finditer(doc.body))
+    return Features(digest, bits, bits.bit_count(), citations)
+
+
 def load_content(content_dir: Path) -> tuple[list[Document], list[str]]:
     """Every content file under content_dir, in path order. A file that cannot be read, or that reuses
     another file's id, becomes a problem naming the file; the others are still returned."""
-    documents: list[Document] = []
+    loaded, problems = read_content(content_dir)
+    return [doc for doc, _ in loaded], problems
+
+
+def read_content(content_dir: Path, cache: DocumentCache | None = None,
+                 workers: int = 1) -> tuple[list[tuple[Document, Features]], list[str]]:
+    """load_content() with each document's Features. Files whose size and modification time match
+    the cache are not parsed again; the others are parsed by up to `workers` processes."""
+    content_dir = Path(content_dir)
+    paths = [path for path in sorted(content_dir.rglob("*.md"))
+             if not any(part.startswith(".") for part in path.relative_to(content_dir).parts)]
+    scanned = time.time_ns()
+    stats = {path: path.stat() for path in paths}
+    results: dict[Path, tuple[Document, Features] | str] = {}
+    if cache is not None:
+        cache.forget_others(paths)
+        for path in paths:
+            hit = cache.get(path, stats[path])
+            if hit is not None:
+                results[path] = hit
+    missing = [path for path in paths if path not in results]
+    if workers > 1 and len(missing) >= PARALLEL_MIN_FILES:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parsed = pool.map(_parse, missing, chunksize=max(1, min(64, len(missing) // (8 * workers))))
+    else:
+        parsed = list(map(_parse, missing))
+    for path, result in zip(missing, parsed):
+        results[path] = result
+        stat = stats[path]
+        if cache is not None and not isinstance(result, str) and scanned - stat.st_mtime_ns > RACY_NS:
+            cache.put(path, stat, *result)
+
+    loaded: list[tuple[Document, Features]] = []
     problems: list[str] = []
     owner: dict[str, Path] = {}
-    for path in sorted(Path(content_dir).rglob("*.md")):
-        if any(part.startswith(".") for part in path.relative_to(content_dir).parts):
+    for path in paths:
+        result = results[path]
+        if isinstance(result, str):
+            problems.append(result)
             continue
-        try:
-            doc = load_document(path)
-        except DocumentError as error:
-            problems.append(str(error))
-            continue
+        doc = result[0]
         if doc.id in owner:
             problems.append(f"{path}: id {doc.id!r} is already used by {owner[doc.id]}; give one of them another id")
             continue
         owner[doc.id] = path
-        documents.append(doc)
-    return documents, problems
+        loaded.append(result)
+    return loaded, problems
 
 
-def assemble(documents: list[Document], config: Any, departments: Any, topics: Any) -> Site:
-    """Build the Site from loaded documents, the department table and the topic rules."""
+def _parse(path: Path) -> tuple[Document, Features] | str:
+    """One content file parsed, or the problem naming it (a string, so it crosses process boundaries)."""
+    try:
+        doc = load_document(path)
+    except DocumentError as error:
+        return str(error)
+    return doc, features(doc)
+
+
+def assemble(documents: list[Document], config: Any, departments: Any, topics: Any,
+             features_by_id: dict[str, Features] | None = None) -> Site:
+    """Build the Site from loaded documents, the department table and the topic rules. Features
+    already computed (by read_content) can be passed by document id; missing ones are computed."""
+    features_by_id = features_by_id or {}
     warnings: list[str] = []
     index = _Indexer(departments, topics)
     entries = [index.entry(doc, warnings) for doc in _newest_first(documents)]
-    for entry in entries:
+    found = [features_by_id.get(entry.id) or features(entry.doc) for entry in entries]
+    for entry, feature in zip(entries, found):
+        entry.digest = feature.digest
         index.file(entry)
     _link_in_time(entries)
-    _link_related(entries, config.get("build.related_count"))
-    _link_citations(entries)
+    _link_related(entries, found, config.get("build.related_count"))
+    _link_citations(entries, found)
     return Site(
         config=config,
         entries=entries,
@@ -234,6 +345,7 @@ class _Indexer:
         self._years: dict[str, Collection] = {}
         self._types: dict[str, Collection] = {}
         self._departments: dict[str, Collection | None] = {}
+        self._short_names: dict[str, str] = {}
         self._topics: dict[str, Collection] = {}
 
     def entry(self, doc: Document, warnings: list[str]) -> Entry:
@@ -297,7 +409,7 @@ class _Indexer:
             term.collection.entries.append(entry)
 
     def departments_named(self, names: Any) -> list[Term]:
-        return [Term(name, self._department(name)) for name in _texts(names)]
+        return [Term(name, self._department(name), self._short_names.get(name, "")) for name in _texts(names)]
 
     def topics_named(self, labels: Any) -> list[Term]:
         return [Term(label, self._topic(label)) for label in _texts(labels)]
@@ -306,6 +418,8 @@ class _Indexer:
         if name not in self._departments:
             canonical = self._table.canonical(name) or name
             dept = self._table.get(canonical)
+            if dept is not None:
+                self._short_names[name] = dept.short_name
             if dept is not None and dept.collective:
                 self._departments[name] = None
             elif canonical != name:
@@ -364,74 +478,76 @@ def _link_in_time(entries: list[Entry]) -> None:
         older.next = newer
 
 
-def _bigrams(text: str) -> set[str]:
-    grams: set[str] = set()
-    for run in _CJK_RUN.findall(text):
-        grams.update(map(operator.add, run, run[1:]))
-    return grams
-
-
-def _fingerprint(entry: Entry) -> frozenset[str]:
-    """Character bigrams of the title, plus a fixed quarter of those opening the body (chosen by the
-    first character's code point, so every build picks the same ones): enough to tell documents on
-    one subject apart, small enough for cheap set intersections."""
-    body = _bigrams(entry.doc.body[:FINGERPRINT_CHARS])
-    return frozenset(_bigrams(entry.title) | {gram for gram in body if ord(gram[0]) % 4 == 0})
-
-
-def _link_related(entries: list[Entry], count: int) -> None:
+def _link_related(entries: list[Entry], found: list[Features], count: int) -> None:
     """Related documents: candidates are the documents nearest in time along each department, topic
     and type list the document is on; each candidate scores for shared departments and topics and
     for text overlap. The work per document is bounded, so the whole pass is linear in documents."""
     rank = {id(entry): position for position, entry in enumerate(entries)}
-    fingerprints = [_fingerprint(entry) for entry in entries]
-    department_sets = [{id(t.collection) for t in _unique(entry.departments)} for entry in entries]
-    topic_sets = [{id(t.collection) for t in _unique(entry.topics)} for entry in entries]
+    bit_of: dict[int, int] = {}  # id(collection) -> its bit in the department and topic masks
 
+    def mask(terms: list[Term]) -> int:
+        value = 0
+        for term in _unique(terms):
+            value |= 1 << bit_of.setdefault(id(term.collection), len(bit_of))
+        return value
+
+    department_masks = [mask(entry.departments) for entry in entries]
+    topic_masks = [mask(entry.topics) for entry in entries]
+
+    # Where each document stands on each list it walks: (ranks of the list's members, its index there).
+    # A work report names dozens of bodies: its first few departments and topics are enough.
+    walks: list[list[tuple[list[int], int]]] = [[] for _ in entries]
+    walked = [{id(t.collection) for t in _unique(e.departments)[:RELATED_LISTS] + _unique(e.topics)[:RELATED_LISTS]}
+              | {id(e.type)} for e in entries]
+    lists = {id(e.type): e.type for e in entries}
+    for entry in entries:
+        for term in _unique(entry.departments)[:RELATED_LISTS] + _unique(entry.topics)[:RELATED_LISTS]:
+            lists[id(term.collection)] = term.collection
+    for key, collection in lists.items():
+        ranks = [rank[id(member)] for member in collection.entries]
+        for index, position in enumerate(ranks):
+            if key in walked[position]:
+                walks[position].append((ranks, index))
+
+    bits = [feature.bits for feature in found]
+    sizes = [feature.size for feature in found]
     for position, entry in enumerate(entries):
-        # A work report names dozens of bodies: its first few departments and topics are enough.
-        terms = _unique(entry.departments)[:RELATED_LISTS] + _unique(entry.topics)[:RELATED_LISTS]
-        lists = [t.collection.entries for t in terms] + [entry.type.entries]
         candidates: set[int] = set()
-        for members in lists:
-            at = _position_in(members, position, rank)
-            candidates.update(rank[id(m)] for m in members[max(0, at - RELATED_WINDOW): at + RELATED_WINDOW + 1])
+        for ranks, index in walks[position]:
+            candidates.update(ranks[max(0, index - RELATED_WINDOW): index + RELATED_WINDOW + 1])
         candidates.discard(position)
+        mine, my_size = bits[position], sizes[position]
+        my_departments, my_topics = department_masks[position], topic_masks[position]
         scored = []
         for other in candidates:
-            shared_departments = len(department_sets[position] & department_sets[other])
-            shared_topics = len(topic_sets[position] & topic_sets[other])
-            mine, theirs = fingerprints[position], fingerprints[other]
-            common = len(mine & theirs)
-            overlap = common / ((len(mine) + len(theirs) - common) or 1)
-            if shared_departments or shared_topics or overlap >= 0.1:
+            common = (mine & bits[other]).bit_count()
+            overlap = common / ((my_size + sizes[other] - common) or 1)
+            shared_departments = (my_departments & department_masks[other]).bit_count()
+            shared_topics = (my_topics & topic_masks[other]).bit_count()
+            if shared_departments or shared_topics or overlap >= RELATED_OVERLAP:
                 score = 2 * shared_departments + shared_topics + 10 * overlap
                 scored.append((-score, abs(other - position), other))
         scored.sort()
         entry.related = [entries[other] for _, _, other in scored[:count]]
 
 
-def _position_in(members: list[Entry], position: int, rank: dict[int, int]) -> int:
-    """Where the entry of global rank `position` sits in a collection list (lists are in rank order)."""
-    return bisect.bisect_left(members, position, key=lambda member: rank[id(member)])
-
-
 def _normal(text: str) -> str:
     return _SPACE.sub("", text)
 
 
-def _cited_text(body: str, match: re.Match, target: Entry) -> str:
+def _cited_text(body: str, start: int, end: int, title: str | None, target: Entry) -> str:
     """The citation as written, with the 发文字号's prefix when it stands right before the number."""
-    if match.group(1) is not None:
-        return match.group(0)
+    if title is not None:
+        return body[start:end]
     prefix = _DOC_NUMBER.match(target.meta["doc_number"]).group(1)
-    start = match.start() - len(prefix)
-    return body[start:match.end()] if start >= 0 and body[start:match.start()] == prefix else match.group(0)
+    begin = start - len(prefix)
+    return body[begin:end] if begin >= 0 and body[begin:start] == prefix else body[start:end]
 
 
-def _link_citations(entries: list[Entry]) -> None:
+def _link_citations(entries: list[Entry], found: list[Features]) -> None:
     """A document cites another when its body names the other's 《title》 or 发文字号. An index of
-    titles and document numbers is built once; each body is scanned once with one pattern."""
+    titles and document numbers is built once; the citation-like matches of each body come with
+    its Features."""
     by_title: dict[str, list[Entry]] = defaultdict(list)
     by_number: dict[tuple[str, str], list[tuple[str, Entry]]] = defaultdict(list)
     for entry in entries:
@@ -442,22 +558,21 @@ def _link_citations(entries: list[Entry]) -> None:
         if match:
             prefix, year, serial = match.groups()
             by_number[(year, serial.lstrip("0"))].append((prefix, entry))
-    for entry in entries:
+    for entry, feature in zip(entries, found):
         cited: dict[int, Entry] = {}
         body = entry.doc.body
-        for match in _CITATION.finditer(body):
-            title, year, serial = match.groups()
+        for start, end, title, year, serial in feature.citations:
             if title is not None:
-                found = by_title.get(_normal(title), [])
-                targets = found if len(found) == 1 else []  # two documents with one title: ambiguous, no link
+                matches = by_title.get(_normal(title), [])
+                targets = matches if len(matches) == 1 else []  # two documents with one title: ambiguous, no link
             else:
-                before = _normal(body[max(0, match.start() - 40):match.start()])
+                before = _normal(body[max(0, start - 40):start])
                 targets = [target for prefix, target in by_number.get((year, serial.lstrip("0")), [])
                            if before.endswith(prefix)]
             for target in targets:
                 if target is not entry:
                     cited[id(target)] = target
-                    entry.citation_texts[_cited_text(body, match, target)] = target
+                    entry.citation_texts[_cited_text(body, start, end, title, target)] = target
         entry.cites = sorted(cited.values(), key=lambda e: (e.date or "", e.id), reverse=True)
         for target in entry.cites:
             target.cited_by.append(entry)

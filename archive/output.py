@@ -2,9 +2,11 @@
 
 `SiteWriter(out_dir)` writes into a sibling folder (site.tmp-<pid>) and `commit()` swaps it in:
 the old site is renamed aside, the new one renamed in, the old one deleted. A build that fails or
-is killed before the swap leaves the previous site as it was. The open-data files (catalog JSON
-and CSV, one JSON file of front-matter per document) are produced here as bytes; sorted keys and
-site order make two builds byte-identical.
+is killed before the swap leaves the previous site as it was. A file that would come out the same
+as in the previous site is hard-linked from it (`reuse`), so a rebuild writes only what changed;
+files are never written in place, so the previous site's files stay as they were until the swap.
+The open-data files (catalog JSON and CSV, one JSON file of front-matter per document) are produced
+here as bytes; sorted keys and site order make two builds byte-identical.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class SiteWriter:
         self.path.mkdir(parents=True)
         (self.path / MARKER).write_bytes(b"")
         self.files = 0
+        self._folders: set[Path] = {self.path}
 
     def _remove_leftovers(self) -> None:
         """Folders aside from a build that was killed before it could clean up (one build per output folder)."""
@@ -51,12 +54,46 @@ class SiteWriter:
             if (stale / MARKER).exists():
                 shutil.rmtree(stale, ignore_errors=True)
 
+    def _target(self, url: str) -> Path:
+        target = self.path.joinpath(*_safe_parts(url))
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        return target
+
     def write(self, url: str, data: str | bytes) -> None:
         """Write one file at its site URL; a URL that could leave the output folder is refused."""
-        target = self.path.joinpath(*_safe_parts(url))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        target = self._target(url)
+        try:
+            handle = open(target, "xb")
+        except FileExistsError:
+            # Replace, never overwrite: the file there may be a hard link into the previous site.
+            target.unlink()
+            handle = open(target, "xb")
+        with handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
         self.files += 1
+
+    def reuse(self, url: str) -> bool:
+        """Take the file at url from the previous site (a hard link, or a copy where the file system
+        has none); False when the previous site has no such file."""
+        source = self.out.joinpath(*_safe_parts(url))
+        target = self._target(url)
+        try:
+            os.link(source, target)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            try:
+                shutil.copyfile(source, target)
+            except FileNotFoundError:
+                return False
+        self.files += 1
+        return True
+
+    def mark(self, token: str) -> None:
+        """Name this build in the marker file (cache.PageManifest matches it against its token)."""
+        (self.path / MARKER).write_text(token, encoding="ascii")
 
     def copy_tree(self, source: Path, prefix: str) -> None:
         """Copy a folder's files verbatim under prefix (static assets), in a stable order."""
@@ -76,6 +113,14 @@ class SiteWriter:
 
     def abort(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def read_marker(out_dir: Path) -> str | None:
+    """The token of the site in out_dir (see SiteWriter.mark), or None."""
+    try:
+        return (Path(out_dir) / MARKER).read_text(encoding="ascii").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _safe_parts(url: str) -> list[str]:
@@ -109,6 +154,18 @@ def _record(entry: Any) -> dict[str, Any]:
 def open_data(site: Site) -> Iterator[tuple[str, bytes]]:
     """(url, bytes) of the catalog (JSON and CSV, every document's metadata, newest first) and of
     each document's front-matter as JSON."""
+    yield from catalog(site)
+    for entry in site.entries:
+        yield urls.document_data_url(entry.doc), document_data(entry)
+
+
+def document_data(entry: Any) -> bytes:
+    """One document's front-matter as JSON."""
+    return dumps(ordered_meta(entry.meta))
+
+
+def catalog(site: Site) -> Iterator[tuple[str, bytes]]:
+    """(url, bytes) of the catalog as JSON and as CSV."""
     yield urls.CATALOG_JSON, dumps([_record(entry) for entry in site.entries])
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
@@ -118,5 +175,3 @@ def open_data(site: Site) -> Iterator[tuple[str, bytes]]:
         writer.writerow(["；".join(v) if isinstance(v, list) else (v or "") for v in (record[f] for f in CATALOG_FIELDS)])
     # The byte-order mark makes spreadsheet programs on Windows read the Chinese as UTF-8.
     yield urls.CATALOG_CSV, ("\ufeff" + text.getvalue()).encode("utf-8")
-    for entry in site.entries:
-        yield urls.document_data_url(entry.doc), dumps(ordered_meta(entry.meta))

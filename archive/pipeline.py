@@ -1,27 +1,39 @@
 """The site build, top to bottom: load content, assemble the model, render, write the search bundle,
-swap the new site in, update the staff index. `build()` returns a BuildReport; it prints nothing."""
+swap the new site in, update the staff index. `build()` returns a BuildReport; it prints nothing.
+
+A rebuild does the same steps but parses only content files that changed (cache.DocumentCache) and
+renders only pages whose data changed (render.Renderer.plan, cache.PageManifest); every other file is
+linked from the previous site into the new one, which is still built aside and swapped in whole."""
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from tqdm import tqdm
 
-from archive import model, search_index, staff_search, urls
+from archive import cache, model, search_index, staff_search, urls
 from archive.config import ConfigError
 from archive.departments import DataError, DepartmentTable
-from archive.output import OutputError, SiteWriter, open_data
-from archive.render import Renderer
+from archive.output import OutputError, SiteWriter, catalog, document_data, read_marker
+from archive.render import Planned, Renderer
 from archive.topics import TopicRules
 
 # Below this many documents a build takes a few seconds and a progress bar is only noise.
 PROGRESS_MIN_DOCUMENTS = 500
 # The summary shows this many warnings, then says how many more there are.
 WARNINGS_SHOWN = 20
+# Below this many pages to render, starting worker processes costs more than it saves.
+PARALLEL_MIN_PAGES = 400
+# Pages a render worker takes at a time: few enough to share the work evenly, enough to keep
+# the messages between processes rare.
+RENDER_CHUNK = 64
 
 
 @dataclass
@@ -34,6 +46,9 @@ class BuildReport:
     strict: bool = False
     out_dir: Path | None = None
     written: bool = False
+    rendered: int = 0  # files rendered this build (pages and open-data files)
+    reused: int = 0  # files unchanged since the previous build, taken from it
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
     @property
     def exit_code(self) -> int:
@@ -50,6 +65,8 @@ class BuildReport:
         if self.written:
             lines.append(f"build: {self.documents} documents, {self.pages} pages written to {self.out_dir} "
                          f"in {self.seconds:.1f} s ({len(self.errors)} errors, {len(self.warnings)} warnings)")
+            stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.timings.items())
+            lines.append(f"build: {self.rendered} files rendered, {self.reused} unchanged; {stages}")
         else:
             lines.append(f"build: not written: {len(self.warnings)} warnings under --strict; "
                          f"the previous site in {self.out_dir} is unchanged")
@@ -57,23 +74,34 @@ class BuildReport:
 
 
 def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None = None,
-          strict: bool = False, progress: bool = True) -> BuildReport:
+          strict: bool = False, progress: bool = True, workers: int | None = None) -> BuildReport:
     """Build the site from content_dir into out_dir (defaults: paths.content, paths.output).
 
     Documents that cannot be read are reported and left out; the rest are built. With strict,
     any warning stops the build before anything is written. Raises ConfigError when the content
-    folder, templates or data files are missing or invalid.
+    folder, templates or data files are missing or invalid. Parsing and rendering use up to
+    `workers` processes (default: one per available core). What the previous build left in the
+    cache folder beside out_dir (cache.cache_dir) spares parsing unchanged files and rendering
+    unchanged pages; the output is the same with or without it.
     """
     started = time.perf_counter()
     content_dir = Path(content_dir) if content_dir else config.path("paths.content")
     out_dir = Path(out_dir) if out_dir else config.path("paths.output")
+    workers = workers or len(os.sched_getaffinity(0))
     if not content_dir.is_dir():
         raise ConfigError(f"{content_dir}: content folder not found; run `python build.py ingest` or pass --content")
     departments, topics = _load_data(config)
+    clock = _Clock()
 
     # Gather and cross-link every document before writing anything, so every page sees the whole archive.
-    documents, problems = model.load_content(content_dir)
-    site = model.assemble(documents, config, departments, topics)
+    folder = cache.cache_dir(out_dir)
+    documents = cache.DocumentCache(folder)
+    loaded, problems = model.read_content(content_dir, documents, workers)
+    clock.lap("load")
+    site = model.assemble([doc for doc, _ in loaded], config, departments, topics,
+                          {doc.id: found for doc, found in loaded})
+    del loaded
+    clock.lap("assemble")
     report = BuildReport(documents=len(site.entries), warnings=site.warnings, errors=problems,
                          strict=strict, out_dir=out_dir)
     if strict and report.warnings:
@@ -85,20 +113,98 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
     except OutputError as error:
         raise ConfigError(str(error)) from None
     try:
-        for page in _progress(renderer.pages(site), site, renderer.page_size, progress):
+        recipe = cache.site_recipe(config)
+        manifest = cache.PageManifest(folder)
+        previous = manifest.load(recipe, read_marker(out_dir))
+        planned = renderer.plan(site) + [
+            Planned(urls.document_data_url(entry.doc), entry.digest, ("data", index))
+            for index, entry in enumerate(site.entries)]
+        clock.lap("plan")
+        todo = [page for page in planned if previous.get(page.url) != page.fingerprint or not writer.reuse(page.url)]
+        report.reused = len(planned) - len(todo)
+        clock.lap("reuse")
+        _produce(site, renderer, writer, todo, workers, progress)
+        report.rendered = len(todo)
+        for page in renderer.summary_pages(site):
             writer.write(page.url, page.text)
-            report.pages += 1
-        for url, data in open_data(site):
+            report.rendered += 1
+        report.pages = report.rendered + report.reused - len(site.entries)  # less the open-data files
+        for url, data in catalog(site):
             writer.write(url, data)
         writer.copy_tree(config.path("paths.static"), urls.STATIC)
+        clock.lap("render")
         search_index.write_search_bundle(site, writer.path, config)
+        clock.lap("search bundle")
+        fingerprints = {page.url: page.fingerprint for page in planned}
+        token = cache.PageManifest.token(recipe, fingerprints)
+        writer.mark(token)
         writer.commit()
+        clock.lap("swap")
     except BaseException:
         writer.abort()
         raise
     report.written = True
+    manifest.save(recipe, token, fingerprints)
+    documents.save()
+    clock.lap("cache")
     staff_search.update_index(site, config.path("paths.search_index"))
+    clock.lap("staff index")
+    report.timings = clock.laps
     return _finish(report, started)
+
+
+# The forked render workers find their work here (set just before the pool starts).
+_WORK: dict[str, Any] = {}
+
+
+def _produce(site: model.Site, renderer: Renderer, writer: SiteWriter, todo: list[Planned], workers: int,
+             progress: bool) -> None:
+    """Render the planned pages and data files in todo into the writer, in worker processes when
+    there are many: each forked worker sees the assembled site as it is and writes its own files."""
+    _WORK.update(site=site, renderer=renderer, writer=writer, todo=todo, collections=list(site.collections()))
+    try:
+        bar = _progress(len(todo), len(site.entries), progress)
+        if workers > 1 and len(todo) >= PARALLEL_MIN_PAGES:
+            # Objects that exist now are never collected in the workers: freezing them keeps the
+            # collector from touching (and so copying) every page of memory they share with this process.
+            gc.freeze()
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    chunks = range(0, len(todo), RENDER_CHUNK)
+                    for done in pool.imap_unordered(_produce_chunk, chunks):
+                        bar.update(done)
+            finally:
+                gc.unfreeze()
+        else:
+            for start in range(0, len(todo), RENDER_CHUNK):
+                bar.update(_produce_chunk(start))
+        bar.close()
+    finally:
+        _WORK.clear()
+
+
+def _produce_chunk(start: int) -> int:
+    site, renderer, writer, todo = _WORK["site"], _WORK["renderer"], _WORK["writer"], _WORK["todo"]
+    chunk = todo[start:start + RENDER_CHUNK]
+    for planned in chunk:
+        if planned.job[0] == "data":
+            writer.write(planned.url, document_data(site.entries[planned.job[1]]))
+        else:
+            writer.write(planned.url, renderer.render(site, planned, _WORK["collections"]).text)
+    return len(chunk)
+
+
+class _Clock:
+    """Seconds per build stage, for the summary."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now
 
 
 def _finish(report: BuildReport, started: float) -> BuildReport:
@@ -114,10 +220,7 @@ def _load_data(config: Any) -> tuple[DepartmentTable, TopicRules]:
         raise ConfigError(str(error)) from None
 
 
-def _progress(pages: Iterable[Any], site: model.Site, page_size: int, wanted: bool) -> Iterator[Any]:
-    """A progress bar on stderr for long builds in a terminal; otherwise the pages pass straight through."""
-    show = wanted and len(site.entries) >= PROGRESS_MIN_DOCUMENTS and sys.stderr.isatty()
-    if not show:
-        return iter(pages)
-    total = len(site.entries) + sum(c.page_count(page_size) for c in site.collections()) + 10
-    return iter(tqdm(pages, total=total, unit="page", desc="build", file=sys.stderr, leave=False))
+def _progress(total: int, documents: int, wanted: bool) -> Any:
+    """A progress bar on stderr for long builds in a terminal; otherwise one that shows nothing."""
+    show = wanted and documents >= PROGRESS_MIN_DOCUMENTS and sys.stderr.isatty()
+    return tqdm(total=total, unit="file", desc="build", file=sys.stderr, leave=False, disable=not show)

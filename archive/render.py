@@ -4,10 +4,18 @@
 100,000 documents never holds more than one rendered page. Every template gets the same base context:
 `site`, `config`, `page_url`, `root` (relative prefix to the site root) and `url` (an urls.Links for
 the page); templates never build paths themselves.
+
+The pages that come one per document or per collection page are `plan()`ned first: each gets a
+fingerprint of exactly the data its template reads (the document, the titles, dates and links of the
+documents it lists, counts), and `render(site, planned)` makes one page. A rebuild renders only pages
+whose fingerprint changed. The few pages that summarise the whole site (home, overviews, feed,
+sitemaps, 404, search) come from `summary_pages()` and are rendered every build; none of them grows
+with the number of documents, except the sitemap files, which are split per the sitemap protocol.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -20,10 +28,15 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from archive import urls
-from archive.model import Collection, Site
+from archive.model import Collection, Entry, Site
 
 # Shown on the home page; the full list is on departments/index.html.
 HOME_DEPARTMENTS = 12
+# A document page lists this many of the documents citing it (newest first) and counts the rest:
+# a much-cited document would otherwise list a growing share of the archive.
+CITED_BY_SHOWN = 20
+# The sitemap protocol's limit of URLs per sitemap file; sitemap.xml is an index of such files.
+SITEMAP_URLS = 50_000
 # Default policy for every page; no inline script or style anywhere on the site.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "object-src 'none'; base-uri 'none'; form-action 'self'")
@@ -35,6 +48,16 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 class Page:
     url: str  # relative to the site root; also the output path
     text: str
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A page to render: its URL, the fingerprint of its data, and what it shows:
+    ("document", index in site.entries) or ("collection", index in site.collections(), page number)."""
+
+    url: str
+    fingerprint: str
+    job: tuple
 
 
 def markdown() -> MarkdownIt:
@@ -134,17 +157,34 @@ class Renderer:
         self.base_url = base.rstrip("/") + "/" if base else ""
 
     def pages(self, site: Site) -> Iterator[Page]:
-        """Every page of the site: home, documents, collection indexes, overviews, search, 404, feed, sitemap."""
+        """Every page of the site: the summary pages, then documents and collection indexes."""
+        yield from self.summary_pages(site)
+        collections = list(site.collections())
+        for planned in self.plan(site):
+            yield self.render(site, planned, collections)
+
+    def plan(self, site: Site) -> list[Planned]:
+        """The document pages and collection index pages, each with the fingerprint of its data."""
+        planned = [Planned(entry.url, _fingerprint(self._document_view(entry)), ("document", index))
+                   for index, entry in enumerate(site.entries)]
+        for index, collection in enumerate(site.collections()):
+            for number in range(1, collection.page_count(self.page_size) + 1):
+                planned.append(Planned(collection.url(number), _fingerprint(self._collection_view(collection, number)),
+                                       ("collection", index, number)))
+        return planned
+
+    def render(self, site: Site, planned: Planned, collections: list[Collection] | None = None) -> Page:
+        """One planned page; pass list(site.collections()) when rendering many."""
+        kind, index, *rest = planned.job
+        if kind == "document":
+            return self._document_page(site, site.entries[index])
+        collection = (collections if collections is not None else list(site.collections()))[index]
+        return self._collection_page(site, collection, rest[0])
+
+    def summary_pages(self, site: Site) -> Iterator[Page]:
+        """Home, overviews, search, 404, feed and sitemaps: rendered every build (a few, all small)."""
         yield self._render("home.html", urls.HOME, site, latest=site.entries[:self.feed_size],
                            departments=sorted(site.departments, key=lambda c: -len(c.entries))[:HOME_DEPARTMENTS])
-        for entry in site.entries:
-            links = urls.Links(entry.url)
-            citations = {text: links.document(target.doc) for text, target in entry.citation_texts.items()}
-            yield self._render("document.html", entry.url, site, entry=entry,
-                               body=Markup(self.md.render(entry.doc.body, {"citations": citations})))
-        for collection in site.collections():
-            for number in range(1, collection.page_count(self.page_size) + 1):
-                yield self._collection_page(site, collection, number)
         for url, kind, collections in ((urls.YEARS, "year", site.years), (urls.DEPARTMENTS, "department", site.departments),
                                        (urls.TOPICS, "topic", site.topics), (urls.TYPES, "type", site.types)):
             yield self._render("overview.html", url, site, kind=kind, collections=collections)
@@ -153,7 +193,18 @@ class Renderer:
         yield self._render("404.html", urls.NOT_FOUND, site)
         yield self._render("feed.xml", urls.FEED, site, latest=site.entries[:self.feed_size],
                            feed_id=self._atom_id(urls.HOME), entry_id=lambda entry: self._atom_id(entry.url))
-        yield self._render("sitemap.xml", urls.SITEMAP, site, page_urls=self._sitemap_urls(site))
+        page_urls = list(self._sitemap_urls(site))
+        parts = [page_urls[start:start + SITEMAP_URLS] for start in range(0, len(page_urls), SITEMAP_URLS)]
+        yield self._render("sitemap-index.xml", urls.SITEMAP, site,
+                           sitemaps=[urls.sitemap_part_url(number) for number in range(1, len(parts) + 1)])
+        for number, part in enumerate(parts, start=1):
+            yield self._render("sitemap.xml", urls.sitemap_part_url(number), site, page_urls=part)
+
+    def _document_page(self, site: Site, entry: Entry) -> Page:
+        links = urls.Links(entry.url)
+        citations = {text: links.document(target.doc) for text, target in entry.citation_texts.items()}
+        return self._render("document.html", entry.url, site, entry=entry, cited_by_shown=CITED_BY_SHOWN,
+                            body=Markup(self.md.render(entry.doc.body, {"citations": citations})))
 
     def _collection_page(self, site: Site, collection: Collection, number: int) -> Page:
         start = (number - 1) * self.page_size
@@ -161,6 +212,31 @@ class Renderer:
                             entries=collection.entries[start:start + self.page_size],
                             page_number=number, page_count=collection.page_count(self.page_size),
                             first_rank=start + 1)
+
+    @staticmethod
+    def _document_view(entry: Entry) -> tuple:
+        """Everything document.html reads, as plain values (Renderer.plan's fingerprint)."""
+        return ("document", entry.digest, entry.url, entry.doc_type, _collection_view_of(entry.year),
+                _collection_view_of(entry.type), _terms_view(entry.issuer and [entry.issuer]),
+                _terms_view(entry.departments), _terms_view(entry.topics),
+                [(_terms_view(item.departments), _terms_view(item.topics)) for item in entry.agenda],
+                [(_terms_view(row.lead), _terms_view(row.support)) for row in entry.tasks],
+                sorted((text, target.url) for text, target in entry.citation_texts.items()),
+                [_brief(e) for e in entry.cites], len(entry.cited_by),
+                [_brief(e) for e in entry.cited_by[:CITED_BY_SHOWN]], [_brief(e) for e in entry.related],
+                entry.previous and _brief(entry.previous), entry.next and _brief(entry.next))
+
+    def _collection_view(self, collection: Collection, number: int) -> tuple:
+        """Everything collection.html reads for one page (Renderer.plan's fingerprint)."""
+        start = (number - 1) * self.page_size
+        view = ("collection", _collection_view_of(collection), collection.group, len(collection.entries),
+                number, collection.page_count(self.page_size),
+                [_brief(e) for e in collection.entries[start:start + self.page_size]])
+        if number == 1:
+            view += (len(collection.agenda), [(item.subject, _brief(e)) for e, item in collection.agenda[:self.page_size]],
+                     len(collection.tasks), [(role, row.task, row.number, _brief(e))
+                                             for e, row, role in collection.tasks[:self.page_size]])
+        return view
 
     def _sitemap_urls(self, site: Site) -> Iterator[str]:
         yield urls.HOME
@@ -189,3 +265,20 @@ class Renderer:
             site=site, config=self.config, page_url=url, root=links.root, url=links,
             page_size=self.page_size, base_url=self.base_url, **context)
         return Page(url, text)
+
+
+def _fingerprint(view: tuple) -> str:
+    return hashlib.blake2b(repr(view).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _brief(entry: Entry) -> tuple:
+    """What a list of documents shows of each one."""
+    return entry.url, entry.title, entry.date, entry.meta.get("doc_number"), entry.doc_type
+
+
+def _collection_view_of(collection: Collection) -> tuple:
+    return collection.kind, collection.slug, collection.label
+
+
+def _terms_view(terms: Any) -> list:
+    return [(t.label, t.short, t.collection and _collection_view_of(t.collection)) for t in terms or []]

@@ -17,7 +17,7 @@ from archive.document import DOC_TYPES, Document
 HOME = "index.html"
 SEARCH = "search.html"
 NOT_FOUND = "404.html"
-SITEMAP = "sitemap.xml"
+SITEMAP = "sitemap.xml"  # a sitemap index over the sitemap-<n>.xml files
 FEED = "feed.xml"
 CATALOG_JSON = "data/catalog.json"
 CATALOG_CSV = "data/catalog.csv"
@@ -108,6 +108,12 @@ COLLECTION_KINDS = tuple(_COLLECTION_URLS)
 def collection_url(kind: str, slug: str, page: int = 1) -> str:
     """The index page of a year, department, topic or type collection."""
     return _COLLECTION_URLS[kind](slug, page)
+
+
+def sitemap_part_url(number: int) -> str:
+    """One sitemap file of the index; at the site root, because a sitemap may only list URLs at or
+    below its own folder."""
+    return f"sitemap-{number}.xml"
 
 
 def static_url(name: str) -> str:

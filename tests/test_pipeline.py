@@ -63,11 +63,11 @@ def test_a_build_that_fails_midway_keeps_the_previous_site_whole(tmp_path, conte
     def explode(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "open_data", explode)
+    monkeypatch.setattr(pipeline, "catalog", explode)
     with pytest.raises(RuntimeError):
         pipeline.build(config, content_dir=content_copy, out_dir=out, progress=False)
     assert tree(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site")) == ["site"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site")) == ["site", "site.cache"]
 
 
 def test_a_missing_content_folder_is_a_usage_error(tmp_path):

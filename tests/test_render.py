@@ -76,7 +76,8 @@ def test_the_task_table_is_a_real_table_with_headers_and_department_links(pages)
     table = text[text.index('<table class="task-table">'):text.index("</table>")]
     assert table.count("<th scope=\"col\">") == 9
     assert table.count("<tr>") == 4 and table.count("task-area") == 1
-    assert '<a href="../departments/caizhengju.html">上海市长宁区财政局</a>' in table
+    # Short names in the cells keep the table narrow; the full name is the link's title.
+    assert '<a href="../departments/caizhengju.html" title="上海市长宁区财政局">财政局</a>' in table
     assert "各街道（镇）" in table and 'href="../departments/ge-jiezhen' not in table
 
 
@@ -84,7 +85,7 @@ def test_minutes_list_agenda_items_linking_the_reporting_department(pages):
     text = pages["2024/cn-2024-minutes-73.html"]
     agenda = text[text.index('id="agenda-heading"'):]
     assert agenda.count('class="agenda-subject"') == 4
-    assert '汇报部门：<a href="../departments/waishiban.html">' in agenda
+    assert '汇报部门：<a href="../departments/waishiban.html" title="' in agenda
 
 
 def test_a_document_lists_what_it_cites_and_what_cites_it(pages):
@@ -122,9 +123,49 @@ def test_the_feed_and_sitemap_are_well_formed_xml(pages):
     atom = "{http://www.w3.org/2005/Atom}"
     assert len(feed.findall(f"{atom}entry")) == 8
     assert feed.find(f"{atom}updated").text == "2024-05-20T00:00:00Z"
-    sitemap = ET.fromstring(pages["sitemap.xml"])
-    locs = [loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    sitemap_ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    index = ET.fromstring(pages["sitemap.xml"])
+    assert index.tag == f"{sitemap_ns}sitemapindex"
+    assert [loc.text for loc in index.iter(f"{sitemap_ns}loc")] == ["sitemap-1.xml"]
+    part = ET.fromstring(pages["sitemap-1.xml"])
+    locs = [loc.text for loc in part.iter(f"{sitemap_ns}loc")]
     assert "2024/cn-2024-minutes-73.html" in locs and len(locs) == len(set(locs))
+    assert set(locs) == {url for url in pages if url.endswith(".html") and url not in ("search.html", "404.html")}
+
+
+def test_the_sitemap_is_split_into_files_of_at_most_the_protocol_limit(tmp_path, monkeypatch):
+    import xml.etree.ElementTree as ET
+    monkeypatch.setattr(render, "SITEMAP_URLS", 7)
+    config = site_config(tmp_path)
+    documents, _ = model.load_content(SITE_FIXTURE / "content")
+    site = model.assemble(documents, config, DepartmentTable.load(REPO / "data/departments.yaml"),
+                          TopicRules.load(REPO / "data/topics.yaml"))
+    pages = {page.url: page.text for page in render.Renderer(config).summary_pages(site)}
+    sitemap_ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    parts = [loc.text for loc in ET.fromstring(pages["sitemap.xml"]).iter(f"{sitemap_ns}loc")]
+    assert len(parts) > 2 and parts[0] == "sitemap-1.xml"
+    counts = [len(ET.fromstring(pages[part]).findall(f"{sitemap_ns}url")) for part in parts]
+    assert max(counts) == 7 and min(counts) >= 1
+
+
+def test_a_much_cited_document_lists_only_the_latest_citing_documents(tmp_path, monkeypatch):
+    monkeypatch.setattr(render, "CITED_BY_SHOWN", 1)
+    config = site_config(tmp_path)
+    documents, _ = model.load_content(SITE_FIXTURE / "content")
+    site = model.assemble(documents, config, DepartmentTable.load(REPO / "data/departments.yaml"),
+                          TopicRules.load(REPO / "data/topics.yaml"))
+    from archive.document import Document
+    cited = site.by_id["cn-2024-minutes-73"]
+    extra = [Document({"id": f"cite-{n}", "title": f"第{n}个引用文件的标题", "date": f"2024-06-0{n}"},
+                      f"根据{cited.meta['doc_number']}办理。") for n in (1, 2, 3)]
+    site = model.assemble(documents + extra, config, DepartmentTable.load(REPO / "data/departments.yaml"),
+                          TopicRules.load(REPO / "data/topics.yaml"))
+    renderer = render.Renderer(config)
+    planned = next(p for p in renderer.plan(site) if p.url == "2024/cn-2024-minutes-73.html")
+    text = renderer.render(site, planned).text
+    cited_section = text[text.index('id="cited-heading"'):text.index("</section>", text.index('id="cited-heading"'))]
+    assert "共 4 件，列出最近 1 件" in cited_section
+    assert cited_section.count('class="doc-title"') == 1 and "cite-3.html" in cited_section
 
 
 def test_a_citation_in_the_body_links_to_the_cited_document(pages):

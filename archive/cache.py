@@ -1,0 +1,179 @@
+"""What one build keeps for the next: parsed content files, and the fingerprint of every page it wrote.
+
+The cache folder sits beside the output folder (`site/` -> `site.cache/`) and only ever makes a build
+faster: deleting it, or a cache written by other code, costs one full build and changes no output.
+
+- `DocumentCache`: each content file's Document and model.Features, keyed by the path as given and
+  trusted while the file's size and modification time are unchanged. Kept in shards by path, so a
+  rebuild after editing one file rewrites one shard.
+- `PageManifest`: url -> fingerprint of the data the file was made from (render.Renderer.plan), for the
+  site currently in the output folder. A page whose fingerprint is unchanged is linked from that
+  site instead of rendered again. The manifest names the build it describes by a token that the
+  output folder's marker file also holds (output.SiteWriter), so a manifest is never applied to a
+  site it does not describe (a build killed between swapping the site in and saving the manifest).
+
+Cache files are pickles: the folder is the builder's own, never input from elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import pickle
+from pathlib import Path
+from typing import Any, Iterable
+
+from archive.config import OPTIONS
+from archive.document import Document
+
+# Documents are spread over this many shard files by a hash of their path.
+SHARDS = 64
+PACKAGE = Path(__file__).resolve().parent
+# The modules whose code decides what a page or open-data file holds (the search modules write
+# their own files and keep their own caches).
+PAGE_MODULES = ("cache", "config", "departments", "document", "model", "output", "pipeline", "render", "topics", "urls")
+# Libraries whose version changes what a page looks like or how a file parses.
+LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "PyYAML")
+
+
+def cache_dir(out_dir: Path) -> Path:
+    """The cache folder of an output folder: its sibling named <name>.cache."""
+    out = Path(out_dir).resolve()
+    return out.with_name(f"{out.name}.cache")
+
+
+def _digest_files(paths: Iterable[Path], digest: Any) -> None:
+    """Names and contents (names without folders: moving the project must not change a recipe)."""
+    for path in sorted(paths):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+
+
+def _versions() -> str:
+    found = []
+    for name in LIBRARIES:
+        try:
+            found.append(f"{name}={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(f"{name}=?")
+    return ",".join(found)
+
+
+def parser_recipe() -> str:
+    """Identifies the code that turns a content file into a Document and its Features."""
+    digest = hashlib.sha1(_versions().encode("utf-8"))
+    _digest_files([PACKAGE / "document.py", PACKAGE / "model.py"], digest)
+    return digest.hexdigest()
+
+
+def site_recipe(config: Any) -> str:
+    """Identifies everything besides the documents that a page depends on: the code of PAGE_MODULES, the
+    templates, the data tables and every configuration value but the folders (what the folders hold
+    counts instead). Any change means a full render."""
+    digest = hashlib.sha1(_versions().encode("utf-8"))
+    values = [(option.key, config.get(option.key)) for option in OPTIONS if not option.key.startswith("paths.")]
+    digest.update(repr(values).encode("utf-8"))
+    templates = config.path("paths.templates")
+    _digest_files((PACKAGE / f"{name}.py" for name in PAGE_MODULES), digest)
+    for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(templates).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    _digest_files([config.path("data.departments"), config.path("data.topics")], digest)
+    return digest.hexdigest()
+
+
+def _write_pickle(path: Path, value: Any) -> None:
+    """Write aside, then rename: a killed build leaves the previous file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    with open(temporary, "wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+
+
+def _read_pickle(path: Path) -> Any:
+    """The pickled value, or None when the file is missing or unreadable (any unpickling error:
+    a cache from other code may fail in many ways, and every one of them just means no cache)."""
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except Exception:
+        return None
+
+
+class DocumentCache:
+    """Parsed content files between builds (model.read_content uses it)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder) / "documents"
+        self.recipe = parser_recipe()
+        self._shards: dict[int, dict[str, tuple]] = {}
+        self._dirty: set[int] = set()
+
+    @staticmethod
+    def _shard_of(key: str) -> int:
+        return int.from_bytes(hashlib.sha1(key.encode("utf-8", "surrogateescape")).digest()[:4], "little") % SHARDS
+
+    def _shard(self, number: int) -> dict[str, tuple]:
+        if number not in self._shards:
+            stored = _read_pickle(self.folder / f"{number:02d}.pickle")
+            valid = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.recipe
+            self._shards[number] = stored[1] if valid else {}
+        return self._shards[number]
+
+    @staticmethod
+    def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
+        return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+    def get(self, path: Path, stat: os.stat_result) -> tuple[Document, Any] | None:
+        found = self._shard(self._shard_of(str(path))).get(str(path))
+        if found is None or found[0] != self._stamp(stat):
+            return None
+        return found[1], found[2]
+
+    def put(self, path: Path, stat: os.stat_result, document: Document, features: Any) -> None:
+        number = self._shard_of(str(path))
+        self._shard(number)[str(path)] = (self._stamp(stat), document, features)
+        self._dirty.add(number)
+
+    def forget_others(self, paths: Iterable[Path]) -> None:
+        """Drop every file but these (deleted files must not pile up in the cache)."""
+        keep = {str(path) for path in paths}
+        for number in range(SHARDS):
+            shard = self._shard(number)
+            gone = [key for key in shard if key not in keep]
+            for key in gone:
+                del shard[key]
+            if gone:
+                self._dirty.add(number)
+
+    def save(self) -> None:
+        for number in sorted(self._dirty):
+            _write_pickle(self.folder / f"{number:02d}.pickle", (self.recipe, self._shards[number]))
+        self._dirty.clear()
+
+
+class PageManifest:
+    """url -> fingerprint of each file of the site in the output folder (see the module docstring)."""
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / "pages.pickle"
+
+    def load(self, recipe: str, token: str | None) -> dict[str, str]:
+        """The fingerprints of the site whose marker holds token, if it was built with this recipe."""
+        stored = _read_pickle(self.path)
+        if not (isinstance(stored, dict) and token and stored.get("token") == token and stored.get("recipe") == recipe):
+            return {}
+        pages = stored.get("pages")
+        return pages if isinstance(pages, dict) else {}
+
+    @staticmethod
+    def token(recipe: str, pages: dict[str, str]) -> str:
+        """Names a build by what it wrote; the same content and recipe give the same token, so two
+        builds of one archive stay byte-identical."""
+        digest = hashlib.sha1(recipe.encode("utf-8"))
+        for url in sorted(pages):
+            digest.update(f"{url}\0{pages[url]}\n".encode("utf-8"))
+        return digest.hexdigest()
+
+    def save(self, recipe: str, token: str, pages: dict[str, str]) -> None:
+        _write_pickle(self.path, {"recipe": recipe, "token": token, "pages": pages})
