@@ -7,9 +7,12 @@ support (配合部门). The header repeats on every page. Nothing marks where on
 next begins, so columns are recovered from the printed widths of the lines: each column wraps at
 its own width (project ~3 characters, task ~19, quarters ~11-12, lead 4, support 7), a cell's
 lines are full except its last, and the department columns are recognised through the
-department table. The quarter boundaries are the least-cost split (`_quarter_cells`) and can be
-wrong where nothing in the widths or the wording marks them; a quarter with no target keeps the
-table's mark ——.
+department table. The quarter boundaries are the split with the most evidence (`_quarter_cells`):
+how full each line is for its column, how the document uses the characters on either side of a
+break (pairs inside words, clause openings and endings), openings parallel to other cells', and
+cells of about even length; cells printed side by side on one line are apart already, and a row
+cut at the page bottom goes on after the next page header (`_add_spill`). A quarter with no
+target keeps the table's mark ——.
 
 Lead and support entries: a single body is given by its canonical name; a collective reference
 (各街（镇）, 相关街（镇）, 各相关部门) or a group the table does not hold (区人才工作协调小组成员单位)
@@ -20,8 +23,10 @@ two apart.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from archive.departments import DepartmentTable
@@ -133,14 +138,15 @@ def _take_task(lines: list[str]) -> tuple[list[str], list[str]]:
     return lines[:count], lines[count:]
 
 
-_HANGING = "，。；：、！？”）》"
+# Closing marks may hang past a column's edge.
+_HANGING = frozenset("，。、；：？！”’）》】,.;:!?")
 _GAP = re.compile(r"(?<=\S)\s+(?=[^\x00-\x7f])")
 
 
 def _core_width(line: str) -> float:
     """Width without a trailing punctuation mark, which Chinese typesetting lets hang past the
     column edge."""
-    return width(line[:-1] if line.endswith(tuple(_HANGING)) else line)
+    return width(line[:-1] if line[-1:] in _HANGING else line)
 
 
 def _split_merged(line: str) -> list[str]:
@@ -288,99 +294,186 @@ def _support_fits(support: list[_Item]) -> bool:
     return True
 
 
-# Quarter 1's column is half a character wider than the other three, measured with
-# `_quarter_width`.
-_QUARTER_WIDTHS = (11.5, 11, 11, 11)
-# Punctuation the typesetting squeezes to half width inside a line.
-_HALF_PUNCTUATION = "，、；：。“”（）《》！？"
-_CELL_INNER = "；，、：（《“"
-_START_PREFIX = 4
-_UNBREAKABLE = re.compile(r"[A-Za-z0-9.%/～~-]+|[（“《]")
-# Verbs a quarterly target typically opens with (完成…, 推进…); a line opening with one is a
-# likelier cell start.
-_OPENING_VERBS = ("完成", "推进", "开展", "做好", "制定", "启动", "加强", "组织", "召开", "继续", "落实", "深化",
-                  "明确", "推动", "配合", "协调", "对照", "根据", "按照", "加快", "全面", "确保", "实施",
-                  "总结", "评估", "形成", "支持", "聚焦", "研究", "梳理", "编制", "迎接", "完善", "加大", "持续",
-                  "扩大", "发挥", "贯彻", "阶段性", "结合", "借助", "进场", "跟踪")
-_IMPOSSIBLE = 1000.0
+# The quarter columns, measured in em as Word sets a Chinese line: an ideograph takes 1, a Latin
+# letter or digit ½, and full-width punctuation ½ too, because Word squeezes it when a line is
+# tight. Quarter 1's column holds 11½, the other three 11; no line of the 2020 table is wider.
+_QUARTER_CAPACITY = (11.5, 11.0, 11.0, 11.0)
+_PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》【】")
+# Marks that may not open a line travel with the character before them; brackets that may not
+# close a line travel with the character after them.
+_NO_LINE_START = frozenset("，。、；：？！”’）》】%％,.;:!?")
+_NO_LINE_END = frozenset("“‘（《【")
+_WORD_RUN = re.compile(r"[A-Za-z0-9.%/～~+\-]+")
+# Spaces between two ideographs are justification: Word stretched a full line.
+_JUSTIFIED = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]")
+_CLAUSE_MARKS = ("，", "。", "、", "；", "：")
+_CLAUSE_START = re.compile(r"[，；。](?=(..))")
+_CLAUSE_END = re.compile(r"(.)(?=[，；。、])")
+_FIRST_MARK = re.compile(r"[，。、；：]")
+
+# Evidence that a break between two quarter lines ends a cell, as log-odds (a cell boundary against
+# a break inside a cell), by bins of what is measured at the break. Measured on the 2020 table
+# (150 boundaries, 1,000 breaks inside cells); with the row left out of the measuring, every one
+# of its 55 rows is still split right. Each entry: (bin edges, log-odds below the first edge,
+# between the edges, ..., from the last edge on).
+_EVIDENCE = {
+    # Room left on the line for the next line's head: a cell's inner lines are full.
+    "room": ((0.25, 0.75, 1.25, 2.25), (-2.0, 0.3, 2.9, 5.3, 7.4)),
+    # How often the two characters across the break stand side by side inside a line of the
+    # document: a break inside a cell often falls inside a word.
+    "pair": ((1, 3, 5), (1.4, -0.4, -1.1, -5.0)),
+    # How often the next line's first two characters open a clause (follow ，；。) in the document.
+    "opens": ((1,), (-1.8, 1.7)),
+    # How often the line's last character ends one (precedes ，；。、): 的, 和 never do.
+    "closes": ((1, 3, 10), (-2.3, 0.0, 0.4, 1.3)),
+    # Characters before the next line's first clause mark (none: a long clause): a line opening
+    # 法，… continues a sentence.
+    "clause": ((4,), (-1.6, 0.2)),
+    # Bigrams the next line's opening shares with a line that surely opens a cell: the quarters
+    # of a row are parallel (完成…的25% / 完成…的50%).
+    "parallel": ((2, 4), (-0.8, 0.9, 3.5)),
+}
+# A cell never ends on a clause mark.
+_ENDS_ON_MARK = -3.5
+# The cells of a row are about as long as each other: each costs this much per unit of
+# |log(lines / mean lines)|.
+_UNEVEN = 3.0
+# Room after a line beyond which the next line surely opened a new cell.
+_SURE_ROOM = 1.5
+_PARALLEL_PREFIX = 8
+_IMPOSSIBLE = float("-inf")
 
 
-def _unbreakable(line: str) -> float:
-    run = _UNBREAKABLE.match(line)
-    return width(run.group()) if run else 0.0
+def _bin(value: float, name: str) -> float:
+    edges, odds = _EVIDENCE[name]
+    return odds[sum(value >= edge for edge in edges)]
 
 
-def _quarter_width(line: str) -> float:
-    core = line[:-1] if line.endswith(tuple(_HANGING)) else line
-    return sum(0.5 if char in _HALF_PUNCTUATION else width(char) for char in core)
+class _Usage:
+    """How the document uses characters, for judging breaks: character pairs inside lines, the two
+    characters that open clauses and the characters that end them."""
+
+    def __init__(self, text: str):
+        self.pairs: Counter[str] = Counter()
+        for line in text.splitlines():
+            line = squeeze(line)
+            self.pairs.update(map(str.__add__, line, line[1:]))
+        flat = squeeze(text)
+        self.opens = Counter(match.group(1) for match in _CLAUSE_START.finditer(flat))
+        self.closes = Counter(match.group(1) for match in _CLAUSE_END.finditer(flat))
 
 
-def _quarter_cells(lines: list[str]) -> list[list[str]]:
-    """Split the quarter lines into four cells, the split with the least cost: a line wider than
-    its column is impossible there; a cell's inner line falling short of the column, or a cell
-    ending on a mark that continues a sentence, costs; a cell opening with the words another cell
-    opens with is rewarded (the quarters of a row usually start alike: 完成… / 完成…)."""
-    count = len(lines)
+def _em(chars: str) -> float:
+    return sum(0.5 if char in _PUNCTUATION or unicodedata.east_asian_width(char) not in "WF" else 1.0
+               for char in chars)
+
+
+def _head(chars: str) -> str:
+    """What of a line's opening could have moved up to the line before: a word or number (they do
+    not break), or one character, with the brackets before it and the marks after it."""
+    run = _WORD_RUN.match(chars)
+    end = len(run.group()) if run else 1
+    while end < len(chars) and chars[end - 1] in _NO_LINE_END:
+        end += 1
+    while end < len(chars) and chars[end] in _NO_LINE_START:
+        end += 1
+    return chars[:end]
+
+
+@dataclass
+class _Line:
+    chars: str  # without spaces
+    fit: float  # width that must fit the column: a closing mark at the end may hang
+    full: float
+    head: float
+    justified: bool
+
+    @classmethod
+    def of(cls, text: str) -> "_Line":
+        chars = squeeze(text)
+        core = chars[:-1] if chars and chars[-1] in _HANGING else chars
+        return cls(chars, _em(core), _em(chars), _em(_head(chars)), bool(_JUSTIFIED.search(text)))
+
+
+def _room(line: _Line, following: _Line, capacity: float) -> float:
+    return -1.0 if line.justified else capacity - line.full - following.head
+
+
+def _bigrams(chars: str) -> set[str]:
+    opening = chars[:_PARALLEL_PREFIX]
+    return {opening[index:index + 2] for index in range(len(opening) - 1)}
+
+
+def _break_evidence(lines: list[_Line], usage: _Usage) -> dict[float, list[float]]:
+    """Log-odds that the break after each line (but the last) ends a cell, for each width of
+    quarter column."""
+    sure = [0] + [index for index in range(1, len(lines))
+                  if _room(lines[index - 1], lines[index], max(_QUARTER_CAPACITY)) > _SURE_ROOM
+                  and not lines[index - 1].chars.endswith(_CLAUSE_MARKS)]
+    openings = [_bigrams(line.chars) for line in lines]
+    words = []
+    for index, (line, following) in enumerate(zip(lines, lines[1:])):
+        mark = _FIRST_MARK.search(following.chars)
+        parallel = max((len(openings[index + 1] & openings[other]) for other in sure if other != index + 1), default=0)
+        words.append(_bin(usage.pairs[line.chars[-1:] + following.chars[:1]], "pair")
+                     + _bin(usage.opens[following.chars[:2]], "opens")
+                     + _bin(usage.closes[line.chars[-1:]], "closes")
+                     + _bin(mark.start() if mark else math.inf, "clause")
+                     + _bin(parallel, "parallel")
+                     + (_ENDS_ON_MARK if line.chars.endswith(_CLAUSE_MARKS) else 0.0))
+    return {capacity: [word + _bin(_room(line, following, capacity), "room")
+                       for word, line, following in zip(words, lines, lines[1:])]
+            for capacity in set(_QUARTER_CAPACITY)}
+
+
+def _quarter_cells(texts: list[str], usage: _Usage, separate: set[int] = frozenset(),
+                   most_lines: int | None = None) -> list[list[str]]:
+    """Split the quarter lines into four cells: the split with the most evidence of cell
+    boundaries at its three breaks (`_EVIDENCE`), no line wider than its column, and cells about
+    as long as each other. A break after an index in `separate` must be a boundary (cells printed
+    side by side on one line); no cell has more than `most_lines` lines (a row cut at the page
+    bottom)."""
+    count = len(texts)
     if count < QUARTERS:
-        return [[line] for line in lines] + [[] for _ in range(QUARTERS - count)]
-    starts = [squeeze(line)[:_START_PREFIX] for line in lines]
-    # Parallel cells wrap alike, so inner lines repeat too (博览会长… under 做好第三届…); an opening
-    # is a repeated prefix whose lines mostly follow a line that is not full, as cells end.
-    after_short: dict[str, list[bool]] = {}
-    for index in range(1, count):
-        after_short.setdefault(starts[index], []).append(_quarter_width(lines[index - 1]) < min(_QUARTER_WIDTHS) - 1)
-    opening = {prefix for prefix, follows in after_short.items() if len(prefix) == _START_PREFIX
-               and len(follows) + (prefix == starts[0]) > 1 and 2 * sum(follows) >= len(follows)}
+        return [[text] for text in texts] + [[] for _ in range(QUARTERS - count)]
+    lines = [_Line.of(text) for text in texts]
+    evidence = _break_evidence(lines, usage)
+    mean = count / QUARTERS
+    uneven = [0.0] + [_UNEVEN * abs(math.log(size / mean)) for size in range(1, count + 1)]
+    longest = min(most_lines or count, count - QUARTERS + 1)
+    cells = _best_split(texts, lines, evidence, uneven, separate, longest, _QUARTER_CAPACITY)
+    # Lines wider than these columns (a table laid out otherwise): split on the evidence alone
+    # rather than not at all.
+    return cells or _best_split(texts, lines, evidence, uneven, set(), count - QUARTERS + 1, (math.inf,) * QUARTERS)
 
-    columns = sorted(set(_QUARTER_WIDTHS))
-    # Prefix sums per column width, so that a cell's cost is O(1): lines too wide for the column,
-    # and the cost of inner lines falling short of it (a cell's inner lines are full).
-    too_wide = {column: _prefix([_quarter_width(line) > column for line in lines]) for column in columns}
-    # A line also wraps early when what follows cannot be broken (a number) or cannot end a line
-    # (an opening bracket); that much shortfall is free.
-    allowed = [1 + _unbreakable(following) for following in lines[1:]] + [1.0]
-    short = {column: _prefix([2 * max(0.0, column - _quarter_width(line) - free) for line, free in zip(lines, allowed)])
-             for column in columns}
 
-    def cost(quarter: int, first: int, end: int) -> float:
-        column = _QUARTER_WIDTHS[quarter]
-        if too_wide[column][end] - too_wide[column][first]:
-            return _IMPOSSIBLE
-        total = short[column][end - 1] - short[column][first]
-        if _quarter_width(lines[end - 1]) >= column - 1:
-            total += 1  # a full last line is more often a cell running on
-        if lines[first].startswith(_OPENING_VERBS):
-            total -= 1
-        if lines[end - 1].endswith(tuple(_CELL_INNER)):
-            total += 3
-        if starts[first] in opening:
-            total -= 2
-        return total
-
-    # best[q][end]: least cost of cells 0..q-1 covering lines[:end]
-    best = [[_IMPOSSIBLE * QUARTERS] * (count + 1) for _ in range(QUARTERS + 1)]
+def _best_split(texts: list[str], lines: list[_Line], evidence: dict[float, list[float]], uneven: list[float],
+                separate: set[int], longest: int, capacities: tuple[float, ...]) -> list[list[str]] | None:
+    count = len(lines)
+    # best[q][end]: the most evidence for cells 0..q-1 covering lines[:end]
+    best = [[_IMPOSSIBLE] * (count + 1) for _ in range(QUARTERS + 1)]
     choice = [[0] * (count + 1) for _ in range(QUARTERS + 1)]
     best[0][0] = 0.0
     for quarter in range(QUARTERS):
+        capacity = capacities[quarter]
+        weighed = evidence[_QUARTER_CAPACITY[quarter]]
         for end in range(quarter + 1, count - (QUARTERS - quarter - 1) + 1):
-            for first in range(quarter, end):
-                value = best[quarter][first] + cost(quarter, first, end)
-                if value < best[quarter + 1][end]:
+            closing = weighed[end - 1] if end < count else 0.0
+            for first in range(end - 1, max(quarter, end - longest) - 1, -1):
+                if lines[first].fit > capacity or (first < end - 1 and first in separate):
+                    break
+                value = best[quarter][first] + closing - uneven[end - first]
+                if value > best[quarter + 1][end]:
                     best[quarter + 1][end], choice[quarter + 1][end] = value, first
+    if best[QUARTERS][count] == _IMPOSSIBLE:
+        return None
     cells: list[list[str]] = []
     end = count
     for quarter in range(QUARTERS, 0, -1):
         first = choice[quarter][end]
-        cells.insert(0, lines[first:end])
+        cells.insert(0, texts[first:end])
         end = first
     return cells
-
-
-def _prefix(values: list[float]) -> list[float]:
-    sums = [0.0]
-    for value in values:
-        sums.append(sums[-1] + value)
-    return sums
 
 
 _INNER_SPACE = re.compile(r"(?<![A-Za-z0-9.%])\s+|\s+(?![A-Za-z0-9])")
@@ -402,19 +495,36 @@ class _Cells:
     support: list[_Item]
 
 
-def _row_cells(lines: list[str], names: _Names) -> _Cells:
+def _row_cells(lines: list[str], names: _Names, usage: _Usage, spill: list[str]) -> _Cells:
     project, rest = _take_project(lines)
     task, rest = _take_task(rest)
-    pieces = [piece for line in rest for piece in _split_merged(line)]
+    pieces: list[str] = []
+    side_by_side: set[int] = set()
+    for line in rest:
+        split = _split_merged(line)
+        side_by_side.update(range(len(pieces), len(pieces) + len(split) - 1))
+        pieces += split
     items: list[_Item] = []
     start = len(pieces)
-    for candidate in range(1, len(pieces)):
+    # The department columns are the row's last lines, none wider than a name.
+    narrow = len(pieces)
+    while narrow > 1 and all(width(piece) <= SUPPORT_WIDTH + 0.5 for piece in _line_pieces(pieces[narrow - 1])):
+        narrow -= 1
+    for candidate in range(max(narrow, 1), len(pieces)):
         found = names.items(pieces[candidate:])
         if found is not None:
             start, items = candidate, found
             break
     lead = _split_lead(items) if items else 0
-    return _Cells(project, task, _quarter_cells(pieces[:start]), items[:lead], items[lead:])
+    # A task cut at the page bottom filled the row's room on the page: no quarter there is taller.
+    most_lines = len(task) if spill and not task[-1].endswith(_SENTENCE_END) else None
+    quarters = _quarter_cells(pieces[:start], usage, {index for index in side_by_side if index < start - 1}, most_lines)
+    return _Cells(project, task, quarters, items[:lead], items[lead:])
+
+
+def _full(text: str, capacity: float) -> bool:
+    """Whether a quarter line leaves no room for another character."""
+    return capacity - _Line.of(text).fit < 1
 
 
 def _add_spill(cells: _Cells, spill: list[str]) -> None:
@@ -430,9 +540,9 @@ def _add_spill(cells: _Cells, spill: list[str]) -> None:
         pieces = pieces[end:]
     height = max(len(cell) for cell in cells.quarters)
     cut = [cell for quarter, cell in enumerate(cells.quarters)
-           if len(cell) == height and _core_width(cell[-1]) >= _QUARTER_WIDTHS[quarter] - FULL_SLACK] or [cells.quarters[-1]]
+           if len(cell) == height and _full(cell[-1], _QUARTER_CAPACITY[quarter])] or [cells.quarters[-1]]
     for cell in cut[:-1]:
-        end = next((index + 1 for index, piece in enumerate(pieces) if _core_width(piece) < 11 - FULL_SLACK), len(pieces))
+        end = next((index + 1 for index, piece in enumerate(pieces) if not _full(piece, min(_QUARTER_CAPACITY))), len(pieces))
         cell += pieces[:end]
         pieces = pieces[end:]
     cut[-1] += pieces
@@ -480,6 +590,7 @@ def extract_task_table(text: str, departments: DepartmentTable) -> tuple[list[di
     if not rows:
         return [], text
     names = _Names(departments)
+    usage = _Usage(text)
     areas = _areas(rows)
     tasks: list[dict] = []
     area = ""
@@ -490,7 +601,7 @@ def extract_task_table(text: str, departments: DepartmentTable) -> tuple[list[di
             area = areas[printed.partition("、")[0]]
             while row.spill and area.startswith(printed + squeeze(row.spill[0])) and len(printed) < len(area):
                 printed += squeeze(row.spill.pop(0))
-        cells = _row_cells(row.lines, names)
+        cells = _row_cells(row.lines, names, usage, row.spill)
         _add_spill(cells, row.spill)
         project = _clean([cells.project]) if cells.project else project
         task: dict = {"number": row.number, "area": area}
