@@ -17,6 +17,7 @@ document's content hash between builds.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
@@ -49,15 +50,23 @@ REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 EPOCH = dt.date(1970, 1, 1)
 
 
+def _varint(number: int) -> str:
+    out = []
+    while number > 31:
+        out.append(ALPHABET[(number & 31) | 32])
+        number >>= 5
+    out.append(ALPHABET[number])
+    return "".join(out)
+
+
+# Positions and deltas are nearly all below 2**15: table look-ups instead of bit twiddling.
+_SMALL = [_varint(number) for number in range(1 << 15)]
+
+
 def varints(numbers: Iterable[int]) -> str:
     """Numbers as base-64 characters, 5 bits each, low bits first, the 6th bit meaning 'more'."""
-    out = []
-    for number in numbers:
-        while number > 31:
-            out.append(ALPHABET[(number & 31) | 32])
-            number >>= 5
-        out.append(ALPHABET[number])
-    return "".join(out)
+    small = _SMALL
+    return "".join([small[n] if n < 32768 else _varint(n) for n in numbers])
 
 
 def decode_varints(text: str) -> list[int]:
@@ -153,9 +162,13 @@ def _analyse(item: tuple[str, dict, str, list | None]) -> tuple[str, dict]:
         cached_words = sorted(words.items())
     short, triples = grams(text)
     entries = {}
+    boundary = len(meta)
     for gram, positions in triples.items():
-        in_meta = sum(1 for p in positions if p < len(meta))
-        entries[gram] = varints([len(positions), in_meta, positions[0], *(b - a for a, b in zip(positions, positions[1:]))])
+        in_meta = bisect.bisect_left(positions, boundary) if positions[0] < boundary else 0
+        if len(positions) == 1:
+            entries[gram] = varints((1, in_meta, positions[0]))
+        else:
+            entries[gram] = varints([len(positions), in_meta, positions[0], *(b - a for a, b in zip(positions, positions[1:]))])
     groups = [index for index, forms in enumerate(_WORKER["groups"]) if any(form in text for form in forms)]
     return key, {
         "words": cached_words, "short": short, "triples": entries, "groups": groups,
@@ -247,8 +260,13 @@ def build_bundle(documents: list[Document], departments: DepartmentTable, tokeni
     for number, (doc, analysis) in enumerate(zip(documents, analyses)):
         for gram in analysis["short"]:
             short.setdefault(gram, []).append(number)
+        small = _SMALL
         for gram, entry in analysis["triples"].items():
-            triples.setdefault(gram, []).append(varints([number - last_triple.get(gram, -1) - 1]) + entry)
+            delta = number - last_triple.get(gram, -1) - 1
+            parts = triples.get(gram)
+            if parts is None:
+                parts = triples[gram] = []
+            parts.append((small[delta] if delta < 32768 else _varint(delta)) + entry)
             last_triple[gram] = number
         for word, frequency in analysis["words"]:
             words.setdefault(word, []).append(varints([number - last_word.get(word, -1) - 1, frequency]))
