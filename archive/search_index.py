@@ -1,72 +1,90 @@
-"""The browser search bundle: sharded character n-gram lists written as .js files.
+"""The browser search bundle (format 3): a suffix array per segment of documents, served as
+static .js pages. Format and reasoning: search/README.md.
 
-Format and reasoning: search/README.md. In short, every document gets a number in date order
-(newest first) and one folded text: its metadata, a separator, its body. The index holds, per
-gram: 1- and 2-character grams -> the documents (delta varints, or a bitmap when denser);
-3-character grams -> (document, count, count in the metadata, positions). A query term of one or
-two characters is one list; a longer term intersects the 3-grams at offsets 0, 3, 6, ... and
-len-3 and checks that their positions line up -- an exact substring match without reading any
-document text. A department's name or short form is expanded to all its names; each department
-has its own exact list of the documents naming it in any form. jieba words (cut_for_search,
-department names added to its dictionary) are listed per document only to rank whole-word hits
-above bare substrings.
+In short: every document gets a number (newest first) and one folded text, its metadata, a
+separator, its body. Documents are cut into segments (content-defined, so editing one document
+rebuilds one segment). Per segment, the suffix array of the folded texts (pydivsufsort) is read
+with numpy into three kinds of record, all keyed so that one query term reads one shard file per
+segment:
 
-Per-document work (folding, jieba, grams) runs on every core; jieba's words are cached by the
-document's content hash between builds.
+* 1- and 2-character grams -> the documents holding them (and those holding them in the
+  metadata), and jieba words -> documents (ranking only);
+* frequent strings (3..CONTEXT characters occurring at least FREQUENT times) -> their documents;
+* buckets: the suffixes below a frequent string (or below an infrequent 3-character root), in
+  suffix order, each with just enough of its context (<= CONTEXT characters, front-coded) to tell
+  it from its neighbours, and its document. A query's range in a bucket is exact; a suffix whose
+  stored context ends before the query does is the only candidate left and is checked against the
+  document's text.
+
+Everything per suffix is numpy; per document work (folding, jieba, department names) runs on all
+cores and is cached by content hash.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import hashlib
 import json
 import multiprocessing
 import os
 import pickle
+import re
 import shutil
-from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+
+import numpy as np
+from pydivsufsort import divsufsort, kasai
 
 from archive import urls
 from archive.departments import DepartmentTable
 from archive.document import DOC_TYPES, Document
 from archive.query import SEPARATOR, department_aliases, meta_values
-from archive.tokenizer import Segmenter, fold, fold_table_for, fold_with_offsets, plain_text, segmenter
+from archive.tokenizer import ANALYSIS_VERSION, Segmenter, fold, fold_table_for, plain_text, segmenter
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 BITMAP = "~"  # a document list written as a bitmap, 6 documents per character, starts with this
-META_CHUNK = 8  # documents per metadata file: a results page touches few, small files
-PIECE = 608  # folded characters per text piece
-OVERLAP = 80  # a piece also holds the next piece's first characters, so short matches never straddle
-LENGTH_UNIT = 128  # body lengths ship as one character each, in these units (capped at 63)
-SHARD_TARGET = 12_000  # bytes per postings shard the shard count aims at
+CONTEXT = 12  # characters of context a suffix keeps at most; longer terms are checked against text
+FREQUENT = 256  # occurrences in a segment from which a string's document list is stored whole
+SHARD_TARGET = 6_000  # characters per shard file the shard counts aim at
+PAGE = 6_000  # a root record longer than this is cut into pages with a directory
+SEGMENT_DOCS = 2_048  # expected documents per segment (a boundary follows 1 in this many documents)
+SEGMENT_MAX = 4 * SEGMENT_DOCS  # hard cap, so one segment's rebuild stays short
+PIECE = 600  # plain-text characters per body piece (snippets and checking long terms)
 PARALLEL_MIN = 200  # below this many uncached documents a process pool costs more than it saves
-WORDS_CACHE = "browser-words.pickle"  # in paths.search_index; staff search reads it too
+ANALYSIS_CACHE = "browser-analysis.pickle"  # in paths.search_index
+BUNDLE_CACHE = "bundle-segments"  # in paths.search_index: built segments, hard-linked into the site
 CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.css")
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 EPOCH = dt.date(1970, 1, 1)
+DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
+_DIGITS = np.frombuffer(ALPHABET.encode("ascii"), np.uint8).astype(np.uint32)
 
 
-def _varint(number: int) -> str:
-    out = []
-    while number > 31:
-        out.append(ALPHABET[(number & 31) | 32])
-        number >>= 5
-    out.append(ALPHABET[number])
-    return "".join(out)
+# ---------------------------------------------------------------------------------------------
+# Encodings shared with search/archive-search.js
 
 
-# Positions and deltas are nearly all below 2**15: table look-ups instead of bit twiddling.
-_SMALL = [_varint(number) for number in range(1 << 15)]
+def varint_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Base-64 varints (5 bits a character, low bits first, the 6th bit meaning 'more') of every
+    value, as one array of character codes, and each value's character count."""
+    values = np.asarray(values, np.int64)
+    count = np.ones(len(values), np.int64)
+    rest = values >> 5
+    while rest.any():
+        count += rest > 0
+        rest >>= 5
+    starts = np.cumsum(count) - count
+    k = np.arange(int(count.sum())) - np.repeat(starts, count)
+    digits = (np.repeat(values, count) >> (5 * k)) & 31
+    digits |= (k < np.repeat(count, count) - 1) * 32
+    return _DIGITS[digits], count
 
 
-def varints(numbers: Iterable[int]) -> str:
-    """Numbers as base-64 characters, 5 bits each, low bits first, the 6th bit meaning 'more'."""
-    small = _SMALL
-    return "".join([small[n] if n < 32768 else _varint(n) for n in numbers])
+def varints(values) -> str:
+    codes, _ = varint_codes(np.asarray(list(values) if not isinstance(values, np.ndarray) else values, np.int64))
+    return codes.astype(np.uint8).tobytes().decode("ascii")
 
 
 def decode_varints(text: str) -> list[int]:
@@ -82,15 +100,14 @@ def decode_varints(text: str) -> list[int]:
     return out
 
 
-def doc_list(numbers: list[int], count: int) -> str:
+def doc_list(numbers: np.ndarray, count: int) -> str:
     """Ascending document numbers as delta varints or, when shorter, a bitmap."""
-    deltas = varints(b - a - 1 for a, b in zip([-1, *numbers], numbers))
-    if len(deltas) * 6 <= count + 6:
-        return deltas
-    bits = bytearray((count + 5) // 6)
-    for number in numbers:
-        bits[number // 6] |= 1 << (number % 6)
-    return BITMAP + "".join(ALPHABET[b] for b in bits)
+    numbers = np.asarray(numbers, np.int64)
+    if len(numbers) * 6 > count + 6:
+        bits = np.zeros((count + 5) // 6, np.int64)
+        np.add.at(bits, numbers // 6, 1 << (numbers % 6))
+        return BITMAP + _DIGITS[bits].astype(np.uint8).tobytes().decode("ascii")
+    return varints(np.diff(numbers, prepend=-1) - 1)
 
 
 def decode_doc_list(text: str) -> list[int]:
@@ -103,12 +120,61 @@ def decode_doc_list(text: str) -> list[int]:
     return numbers
 
 
-def gram_hash(text: str) -> int:
-    """FNV-1a over code points; search/archive-search.js computes the same."""
-    value = 0x811C9DC5
+def key_hash(text: str) -> int:
+    """h = h * 31 + code point, modulo 2**32; search/archive-search.js computes the same."""
+    value = 0
     for char in text:
-        value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
+        value = (value * 31 + ord(char)) & 0xFFFFFFFF
     return value
+
+
+def _utf16_units(codes: np.ndarray) -> np.ndarray:
+    return 1 + (codes > 0xFFFF)
+
+
+def _text(codes: np.ndarray) -> str:
+    return np.ascontiguousarray(codes, dtype="<u4").tobytes().decode("utf-32-le")
+
+
+def _ragged(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For records of these lengths: (record of each element, index of each element within it)."""
+    lengths = np.asarray(lengths, np.int64)
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    starts = np.cumsum(lengths) - lengths
+    return owner, np.arange(int(lengths.sum())) - starts[owner]
+
+
+def _interleave(columns: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Records made of columns: each column is (lengths per record, codes of all records back to
+    back). Returns (codes of all records, one after another; length of each record)."""
+    lengths = sum(np.asarray(length, np.int64) for length, _ in columns)
+    starts = np.cumsum(lengths) - lengths
+    out = np.zeros(int(lengths.sum()), np.uint32)
+    before = np.zeros(len(lengths), np.int64)
+    for length, codes in columns:
+        length = np.asarray(length, np.int64)
+        owner, within = _ragged(length)
+        out[starts[owner] + before[owner] + within] = codes
+        before += length
+    return out, lengths
+
+
+def _column_of_strings(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    codes = np.frombuffer("".join(strings).encode("utf-32-le"), np.uint32)
+    return np.array([len(s) for s in strings], np.int64), codes
+
+
+def _varint_column(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    codes, count = varint_codes(values)
+    return count, codes
+
+
+def _one(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.ones(len(codes), np.int64), np.asarray(codes, np.uint32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Per document
 
 
 def documents_of(site: Any) -> list[Document]:
@@ -129,67 +195,51 @@ def content_hash(doc: Document) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def combined(meta: str, body: str) -> str:
-    """The one folded text a document is indexed by: metadata, separator, body."""
-    return meta + SEPARATOR + body
-
-
-def grams(text: str) -> tuple[list[str], dict[str, list[int]]]:
-    """(distinct 1- and 2-character grams, 3-character gram -> positions) of a combined text;
-    no gram spans the separator."""
-    short = set(text)
-    short.update(text[i:i + 2] for i in range(len(text) - 1))
-    triples: dict[str, list[int]] = {}
-    for i in range(len(text) - 2):
-        triples.setdefault(text[i:i + 3], []).append(i)
-    return sorted(g for g in short if SEPARATOR not in g), {g: p for g, p in triples.items() if SEPARATOR not in g}
-
-
-# Set in each worker process (inherited when forked): the segmenter and the alias forms.
 _WORKER: dict[str, Any] = {}
 
 
-def _analyse(item: tuple[str, dict, str, list | None]) -> tuple[str, dict]:
-    """Everything the bundle needs from one document, computed where it is cheap to spread over cores."""
-    key, meta_values_, body_markdown, cached_words = item
-    per_field = {name: SEPARATOR.join(fold(v) for v in values) for name, values in meta_values_.items()}
-    meta = SEPARATOR.join(value for value in per_field.values() if value)
+def _analyse(item: tuple[dict, str]) -> dict:
+    """What the bundle needs of one document; spread over cores and cached by content hash."""
+    values, body_markdown = item
+    per_field = {name: SEPARATOR.join(fold(v) for v in vs) for name, vs in values.items()}
+    meta = SEPARATOR.join(v for v in per_field.values() if v)
     plain = plain_text(body_markdown)
     body = fold(plain)
-    text = combined(meta, body)
-    if cached_words is None:
-        words = Counter(_WORKER["segmenter"].words("\n".join([*(v for values in meta_values_.values() for v in values), plain])))
-        cached_words = sorted(words.items())
-    short, triples = grams(text)
-    entries = {}
-    boundary = len(meta)
-    for gram, positions in triples.items():
-        in_meta = bisect.bisect_left(positions, boundary) if positions[0] < boundary else 0
-        if len(positions) == 1:
-            entries[gram] = varints((1, in_meta, positions[0]))
-        else:
-            entries[gram] = varints([len(positions), in_meta, positions[0], *(b - a for a, b in zip(positions, positions[1:]))])
-    groups = [index for index, forms in enumerate(_WORKER["groups"]) if any(form in text for form in forms)]
-    return key, {
-        "words": cached_words, "short": short, "triples": entries, "groups": groups,
-        "meta_length": len(meta), "length": len(body), "pieces": _pieces(plain),
-        "characters": "".join(sorted(set(text) - {SEPARATOR})),
-    }
+    text = "\n".join([*(v for vs in values.values() for v in vs), plain])
+    words = sorted(set(_WORKER["segmenter"].words(text)))
+    groups = []
+    pattern = _WORKER["pattern"]
+    if pattern is not None:
+        prefixes = _WORKER["prefixes"]
+        found_meta = {f for m in pattern.finditer(meta) for f in prefixes[m.group(1)]}
+        found_body = {f for m in pattern.finditer(body) for f in prefixes[m.group(1)]}
+        by_form = _WORKER["group_of"]
+        for form in sorted(found_meta | found_body):
+            groups.append((by_form[form], form in found_meta))
+    return {"meta": meta, "body": body, "words": words, "groups": sorted(set(groups))}
 
 
 def _init_worker(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> None:
-    _WORKER.update(segmenter=tokenizer, groups=groups)
+    forms = sorted({form for group in groups for form in group}, key=lambda f: (-len(f), f))
+    # Forms may overlap (a short form inside a long name): finditer finds non-overlapping
+    # matches only, so each form gets its own lookahead and every occurrence is seen.
+    # The longest form wins at a position; every shorter form found there is one of its prefixes.
+    _WORKER.update(
+        segmenter=tokenizer,
+        pattern=re.compile("(?=(" + "|".join(map(re.escape, forms)) + "))") if forms else None,
+        prefixes={form: [f for f in forms if form.startswith(f)] for form in forms},
+        group_of={form: index for index, group in enumerate(groups) for form in group},
+    )
 
 
-class WordCache:
-    """jieba dominates the per-document work, so each document's words are kept by content hash in
-    a pickle file and reused while the document and the dictionary are unchanged."""
+class AnalysisCache:
+    """Per-document analyses by content hash, kept in a pickle file between builds."""
 
     def __init__(self, path: Path | None, fingerprint: str):
         self.path = path
         self.fingerprint = fingerprint
-        self.entries: dict[str, list] = {}
-        self.used: dict[str, list] = {}
+        self.entries: dict[str, dict] = {}
+        self.used: dict[str, dict] = {}
         if path is not None and path.exists():
             try:
                 with path.open("rb") as handle:
@@ -200,7 +250,7 @@ class WordCache:
                 self.entries = {}
 
     def save(self) -> None:
-        if self.path is None:
+        if self.path is None or self.used.keys() == self.entries.keys():
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
@@ -209,23 +259,303 @@ class WordCache:
         temporary.replace(self.path)
 
 
-def analyse_all(documents: list[Document], tokenizer: Segmenter, groups: list[tuple[str, ...]],
-                cache: WordCache) -> list[dict]:
-    """_analyse for every document, in number order, on all cores when there is enough to do."""
-    keys = [content_hash(doc) for doc in documents]
-    items = [(key, meta_values(doc), doc.body, cache.entries.get(key)) for key, doc in zip(keys, documents)]
+def analyse_all(documents: list[Document], keys: list[str], tokenizer: Segmenter,
+                groups: list[tuple[str, ...]], cache: AnalysisCache) -> list[dict]:
+    missing = [(i, (meta_values(doc), doc.body)) for i, (key, doc) in enumerate(zip(keys, documents))
+               if key not in cache.entries]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    items = [item for _, item in missing]
     if cores > 1 and len(items) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-        # fork: workers inherit the initialised segmenter instead of loading jieba again.
         context = multiprocessing.get_context("fork")
         with context.Pool(cores, initializer=_init_worker, initargs=(tokenizer, groups)) as pool:
             results = pool.map(_analyse, items, chunksize=max(1, min(64, len(items) // (cores * 8) or 1)))
     else:
         _init_worker(tokenizer, groups)
         results = [_analyse(item) for item in items]
-    for key, result in results:
-        cache.used[key] = result["words"]
-    return [result for _, result in results]
+    for (index, _), result in zip(missing, results):
+        cache.entries[keys[index]] = result
+    out = []
+    for key in keys:
+        cache.used[key] = cache.entries[key]
+        out.append(cache.entries[key])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# One segment
+
+
+def _doc_lists_column(pairs_key: np.ndarray, pairs_doc: np.ndarray, keys: np.ndarray, count: int) -> list[str]:
+    """For sorted (key, doc) pairs: the doc_list string of each key in `keys` (sorted, unique)."""
+    bounds = np.searchsorted(pairs_key, keys), np.searchsorted(pairs_key, keys, side="right")
+    sizes = bounds[1] - bounds[0]
+    dense = sizes * 6 > count + 6
+    deltas = np.diff(pairs_doc, prepend=-1) - 1
+    deltas[bounds[0][sizes > 0]] = pairs_doc[bounds[0][sizes > 0]]
+    codes, digits = varint_codes(deltas)
+    char_ends = np.cumsum(digits)
+    text = codes.astype(np.uint8).tobytes().decode("ascii")
+    out = []
+    for index, (start, end) in enumerate(zip(*bounds)):
+        if start == end:
+            out.append("")
+        elif dense[index]:
+            out.append(doc_list(pairs_doc[start:end], count))
+        else:
+            out.append(text[(char_ends[start - 1] if start else 0):char_ends[end - 1]])
+    return out
+
+
+def _shards(records: list[tuple[str, str]], target: int) -> tuple[int, list[str]]:
+    """Records (key, text) into shard strings by key_hash; the shard count is a power of two."""
+    total = sum(len(text) for _, text in records)
+    count = 1
+    while total / count > target:
+        count *= 2
+    shards: list[list[str]] = [[] for _ in range(count)]
+    for key, text in records:
+        shards[key_hash(key) % count].append(text)
+    return count, ["".join(parts) for parts in shards]
+
+
+def _record(kind: int, key: str, payload: str) -> str:
+    """kind/length character, key, payload length (UTF-16 units) as varint, payload."""
+    return ALPHABET[kind * 16 + len(key)] + key + varints([_units(payload)]) + payload
+
+
+def _units(text: str) -> int:
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def build_segment(analyses: list[dict]) -> dict[str, str]:
+    """Every file of one segment: name -> data (a string the client parses)."""
+    count = len(analyses)
+    texts = [a["meta"] + SEPARATOR + a["body"] for a in analyses]
+    joined = DOC_END.join(texts) + DOC_END
+    codes = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
+    size = len(codes)
+    ends = codes == 1
+    doc_of = (np.cumsum(ends) - ends).astype(np.int64)
+    meta_end = np.array([len(a["meta"]) for a in analyses], np.int64)
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]).astype(np.int64)
+    in_meta = np.arange(size) < (starts + meta_end)[doc_of]
+    files: dict[str, str] = {}
+
+    # Rank characters in UTF-16 order (the order JavaScript compares strings in); separators first.
+    present = np.zeros(0x110000, bool)
+    present[codes] = True
+    chars = np.nonzero(present)[0]
+    chars = chars[np.argsort(np.where((chars >= 0xE000) & (chars < 0x10000), chars + 0x110000, chars), kind="stable")]
+    rank = np.zeros(0x110000, np.int32)
+    rank[chars] = np.arange(len(chars), dtype=np.int32)
+    ranks = rank[codes]
+    separator = ranks <= 1
+
+    # 1- and 2-character grams -> documents (and documents with them in the metadata).
+    gram_records: list[tuple[str, str]] = []
+    sigma = len(chars)
+    one = ~separator
+    two = one[:-1] & one[1:]
+    for length, where in ((1, np.nonzero(one)[0]), (2, np.nonzero(two)[0])):
+        keys = ranks[where].astype(np.int64)
+        if length == 2:
+            keys = keys * sigma + ranks[where + 1]
+        lists = []
+        for restrict in (None, in_meta[where]):
+            k, d = (keys, doc_of[where]) if restrict is None else (keys[restrict], doc_of[where][restrict])
+            pairs = np.unique(k * count + d)
+            lists.append((pairs // count, pairs % count))
+        distinct = np.unique(lists[0][0])
+        every = _doc_lists_column(lists[0][0], lists[0][1], distinct, count)
+        in_metadata = _doc_lists_column(lists[1][0], lists[1][1], distinct, count)
+        for key, a, m in zip(distinct, every, in_metadata):
+            gram = chr(chars[key]) if length == 1 else chr(chars[key // sigma]) + chr(chars[key % sigma])
+            gram_records.append((gram, _record(0, gram, varints([len(a)]) + a + m)))
+
+    # jieba words -> documents: 2-character words beside the grams, longer ones in root records.
+    word_docs: dict[str, list[int]] = {}
+    for number, analysis in enumerate(analyses):
+        for word in analysis["words"]:
+            word_docs.setdefault(word, []).append(number)
+    long_words: dict[str, list[tuple[str, str]]] = {}
+    for word in sorted(word_docs):
+        payload = doc_list(np.array(word_docs[word]), count)
+        if len(word) > 18:
+            continue  # a record's key holds at most 15 characters past the root
+        if len(word) <= 2:
+            gram_records.append((word, _record(1, word, payload)))
+        else:
+            long_words.setdefault(word[:3], []).append((word[3:], payload))
+    shard_count, shards = _shards(gram_records, SHARD_TARGET)
+    for index, text in enumerate(shards):
+        files[f"g{index}"] = text
+
+    # The suffix array, and each suffix's context: up to CONTEXT characters, never past a separator.
+    sa = divsufsort(ranks)
+    lcp = kasai(ranks, sa)
+    seps = np.nonzero(separator)[0]
+    distance = seps[np.searchsorted(seps, np.arange(size))] - np.arange(size)
+    del seps
+    context = np.minimum(distance, CONTEXT)[sa]
+    common = np.minimum(np.minimum(lcp, context), np.r_[context[1:], 0])  # suffix i with i + 1
+    del lcp
+    rows = np.nonzero(context >= 3)[0]
+    position = sa[rows].astype(np.int64)
+    length = context[rows]
+    previous = np.zeros(len(rows), np.int64)
+    previous[1:] = np.where(rows[1:] == rows[:-1] + 1, common[rows[:-1]], 0)
+    del sa, common, context
+
+    # Frequent strings: runs of at least FREQUENT suffixes sharing their first `ell` characters.
+    frequent_depth = np.zeros(len(rows), np.int64)
+    alive = np.arange(len(rows))
+    frequent: list[tuple[int, np.ndarray, np.ndarray]] = []
+    for ell in range(3, CONTEXT + 1):
+        if not len(alive):
+            break
+        boundary = np.ones(len(alive), bool)
+        boundary[1:] = (previous[alive[1:]] < ell) | (alive[1:] != alive[:-1] + 1)
+        run = np.cumsum(boundary) - 1
+        sizes = np.bincount(run)
+        keep = sizes[run] >= FREQUENT
+        big = sizes >= FREQUENT
+        frequent.append((ell, alive[boundary][big], alive[boundary][big] + sizes[big]))
+        alive = alive[keep]
+        frequent_depth[alive] = ell
+
+    items: list[tuple[int, int, int, str]] = []  # (first row, kind order, key length, record)
+    for ell, run_starts, run_ends in frequent:
+        for start, end in zip(run_starts, run_ends):
+            at = position[start:end]
+            docs = np.unique(doc_of[at])
+            meta_docs = np.unique(doc_of[at][in_meta[at]])
+            key = _text(codes[position[start]:position[start] + ell])
+            every = doc_list(docs, count)
+            items.append((int(start), 0, ell, _record(0, key[3:], varints([len(every)]) + every + doc_list(meta_docs, count))))
+
+    # Buckets: the suffixes below each frequent string (or infrequent root), front-coded.
+    depth = np.where(frequent_depth == 0, 3, frequent_depth + 1)
+    member = np.nonzero((depth <= length) & (frequent_depth < CONTEXT))[0]
+    bucket_depth = depth[member]
+    first = np.ones(len(member), bool)
+    first[1:] = ((bucket_depth[1:] != bucket_depth[:-1]) | (member[1:] != member[:-1] + 1)
+                 | (previous[member[1:]] < bucket_depth[1:]))
+    last = np.r_[first[1:], True]
+    before = np.where(first, bucket_depth - 1, previous[member])
+    after = np.where(last, bucket_depth - 1, np.r_[before[1:], 0])
+    stored = np.minimum(length[member], np.maximum(before, after) + 1)
+    at = position[member]
+    complete = stored == distance[at]
+    shared = np.where(first, bucket_depth, np.minimum(before, np.r_[0, stored[:-1]]))
+    fresh = np.maximum(stored - shared, 0)
+    owner, within = _ragged(fresh)
+    width = 1
+    while (1 << (6 * width)) < 2 * count:
+        width += 1
+    doc_code = doc_of[at] * 2 + in_meta[at]
+    doc_chars = np.stack([_DIGITS[(doc_code >> (6 * (width - 1 - w))) & 63] for w in range(width)], axis=1).reshape(-1)
+    entry_codes, entry_lengths = _interleave([
+        _one(_DIGITS[(shared - bucket_depth) * 2 + complete]),
+        _one(_DIGITS[fresh]),
+        (fresh, codes[at[owner] + shared[owner] + within]),
+        (np.full(len(member), width), doc_chars),
+    ])
+    entry_units = entry_lengths + np.bincount(owner, weights=(codes[at[owner] + shared[owner] + within] > 0xFFFF),
+                                              minlength=len(member)).astype(np.int64)
+    bucket_of = np.cumsum(first) - 1
+    bucket_first = member[first]
+    bucket_len = bucket_depth[first]
+    entry_end = np.cumsum(entry_lengths)
+    bucket_char_end = entry_end[np.r_[np.nonzero(first)[0][1:] - 1, len(member) - 1]] if len(member) else np.array([], np.int64)
+    bucket_char_start = np.r_[0, bucket_char_end[:-1]]
+    bucket_units = np.bincount(bucket_of, weights=entry_units, minlength=int(first.sum())).astype(np.int64)
+    # Record heads (kind 1, key suffix, payload length) vectorised too: buckets are many.
+    key_len = bucket_len - 3
+    key_owner, key_within = _ragged(key_len)
+    head_codes, head_lengths = _interleave([
+        _one(_DIGITS[16 + key_len]),
+        (key_len, codes[position[bucket_first][key_owner] + 3 + key_within]),
+        _varint_column(bucket_units),
+    ])
+    all_entries = _text(entry_codes)
+    all_heads = _text(head_codes)
+    head_end = np.cumsum(head_lengths)
+    head_start = head_end - head_lengths
+    # Entry text offsets count code points here; _text keeps one Python character per code point.
+    for b in range(len(bucket_first)):
+        items.append((int(bucket_first[b]), 1, int(bucket_len[b]),
+                      all_heads[head_start[b]:head_end[b]] + all_entries[bucket_char_start[b]:bucket_char_end[b]]))
+    items.sort(key=lambda item: item[:3])
+
+    # Root records (first three characters), sharded by root; long ones paged with a directory.
+    roots: dict[str, list[tuple[int, str]]] = {}
+    root_keys = {}
+    for first_row, kind, _, text in items:
+        root = root_keys.get(first_row)
+        if root is None:
+            root = root_keys[first_row] = _text(codes[position[first_row]:position[first_row] + 3])
+        roots.setdefault(root, []).append((kind, text))
+    root_records = []
+    pages = 0
+    for root in sorted(set(roots) | set(long_words)):
+        parts = [text for _, text in roots.get(root, [])]
+        words = [_record(2, suffix, payload) for suffix, payload in long_words.get(root, [])]
+        body = "".join(parts)
+        if len(body) > PAGE:
+            directory = []
+            skeleton = [text for kind, text in roots[root] if kind == 0]
+            chunk: list[str] = []
+            size_now = 0
+            for text in parts:
+                if chunk and size_now + len(text) > PAGE:
+                    directory.append(_page_entry(chunk[0], pages))
+                    files[f"p{pages}"] = "".join(chunk)
+                    pages += 1
+                    chunk, size_now = [], 0
+                chunk.append(text)
+                size_now += len(text)
+            directory.append(_page_entry(chunk[0], pages))
+            files[f"p{pages}"] = "".join(chunk)
+            pages += 1
+            body = "".join(_skeleton_entry(text) for text in skeleton) + "".join(directory)
+        body += "".join(words)
+        root_records.append((root, root + varints([_units(body)]) + body))
+    root_count, shards = _shards(root_records, SHARD_TARGET)
+    for index, text in enumerate(shards):
+        files[f"r{index}"] = text
+    files["_info"] = json.dumps({"count": count, "grams": shard_count, "roots": root_count, "width": width})
+    return files
+
+
+def _page_entry(record: str, page: int) -> str:
+    """Directory entry (kind 3): the page's first record's key suffix and the page number."""
+    key_length = ALPHABET.index(record[0]) % 16
+    return ALPHABET[3 * 16 + key_length] + record[1:1 + key_length] + varints([page])
+
+
+def _skeleton_entry(record: str) -> str:
+    """A frequent string's record with an empty payload: its documents are in a page."""
+    key_length = ALPHABET.index(record[0]) % 16
+    return record[:1 + key_length] + "A"
+
+
+# ---------------------------------------------------------------------------------------------
+# The bundle
+
+
+def segments_of(ids: list[str]) -> list[tuple[int, int]]:
+    """[start, end) ranges of document numbers: a segment ends after a document whose id hashes
+    to 0 modulo SEGMENT_DOCS (so adding or removing a document moves no other boundary) or when
+    it reaches SEGMENT_MAX documents."""
+    ranges, start = [], 0
+    for index, doc_id in enumerate(ids):
+        digest = int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big")
+        if digest % SEGMENT_DOCS == 0 or index + 1 - start >= SEGMENT_MAX:
+            ranges.append((start, index + 1))
+            start = index + 1
+    if start < len(ids) or not ranges:
+        ranges.append((start, len(ids)))
+    return ranges
 
 
 def _day(date: str | None) -> int:
@@ -239,86 +569,117 @@ def _script(name: str, data: Any) -> str:
     return f"ArchiveSearch.register({json.dumps(name)},{payload});\n"
 
 
+def _row(doc: Document, url: str, analysis: dict, pieces: int) -> list:
+    """Display metadata, the folded metadata field (to check long terms) and the piece count."""
+    values = meta_values(doc)
+    return [doc.id, url, doc.title, doc.date or "", type_label(doc), values["departments"],
+            doc.meta.get("doc_number") or "", doc.meta.get("source") or "", analysis["meta"], pieces]
+
+
+def _pieces(plain: str) -> list[str]:
+    return [plain[start:start + PIECE] for start in range(0, max(len(plain), 1), PIECE)]
+
+
+def _segment_files(job: tuple[str, list[dict], list[Document], list[str], int]) -> dict[str, str]:
+    """All files of one segment, name (within the segment's folder) -> .js text."""
+    key, analyses, documents, doc_urls, group_count = job
+    data = build_segment(analyses)
+    info = data.pop("_info")
+    files = {name: _script(f"{key}/{name}", text) for name, text in data.items()}
+    count = len(analyses)
+    by_group: dict[int, tuple[list[int], list[int]]] = {}
+    for local, (doc, analysis, url) in enumerate(zip(documents, analyses, doc_urls)):
+        pieces = _pieces(plain_text(doc.body))
+        files[f"m{local}"] = _script(f"{key}/m{local}", _row(doc, url, analysis, len(pieces)))
+        for index, piece in enumerate(pieces):
+            files[f"x{local}-{index}"] = _script(f"{key}/x{local}-{index}", piece)
+        for group, in_meta in analysis["groups"]:
+            lists = by_group.setdefault(group, ([], []))
+            if not lists[0] or lists[0][-1] != local:
+                lists[0].append(local)
+            if in_meta and (not lists[1] or lists[1][-1] != local):
+                lists[1].append(local)
+    for group, (every, meta) in sorted(by_group.items()):
+        files[f"a{group}"] = _script(f"{key}/a{group}", [doc_list(np.array(every), count), doc_list(np.array(meta), count)])
+    info = json.loads(info)
+    info["groups"] = sorted(by_group)
+    files["_info"] = json.dumps(info)
+    return files
+
+
+def segment_key(keys: list[str], salt: str) -> str:
+    return hashlib.sha256("\n".join([salt, *keys]).encode("utf-8")).hexdigest()[:16]
+
+
+def alias_groups(departments: DepartmentTable) -> list[tuple[str, ...]]:
+    return sorted({forms for forms in department_aliases(departments).values()})
+
+
+def analysis_salt(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> str:
+    """What cached analyses and segments depend on besides the documents themselves."""
+    return "/".join([str(FORMAT_VERSION), ANALYSIS_VERSION, tokenizer.fingerprint,
+                     hashlib.sha256(json.dumps(groups, ensure_ascii=False).encode()).hexdigest()[:16],
+                     str(CONTEXT), str(FREQUENT), str(SHARD_TARGET), str(PAGE), str(PIECE)])
+
+
 def build_bundle(documents: list[Document], departments: DepartmentTable, tokenizer: Segmenter,
-                 cache_path: Path | None = None, url_of=urls.document_url) -> dict[str, str]:
-    """Every file of the bundle's data folder: relative path -> file text."""
-    groups = sorted({forms for forms in department_aliases(departments).values()})
-    cache = WordCache(cache_path, tokenizer.fingerprint + f"/{FORMAT_VERSION}")
-    analyses = analyse_all(documents, tokenizer, groups, cache)
+                 store: Path, url_of=urls.document_url) -> tuple[dict[str, str], list[str]]:
+    """Build the bundle: (shared files, relative path -> text; segment keys in order). Each
+    segment's files are in store/BUNDLE_CACHE/<key>/ and are reused while the segment's documents
+    are unchanged; analyses are cached in store too."""
+    groups = alias_groups(departments)
+    salt = analysis_salt(tokenizer, groups)
+    cache = AnalysisCache(store / ANALYSIS_CACHE, salt)
+    keys = [content_hash(doc) for doc in documents]
+    analyses = analyse_all(documents, keys, tokenizer, groups, cache)
     cache.save()
     count = len(documents)
-    short: dict[str, list[int]] = {}
-    triples: dict[str, list[str]] = {}
-    last_triple: dict[str, int] = {}
-    words: dict[str, list[str]] = {}
-    last_word: dict[str, int] = {}
-    group_docs: list[list[int]] = [[] for _ in groups]
-    files: dict[str, str] = {}
-    dates, lengths, characters = [], [], set()
+    doc_urls = [url_of(doc) for doc in documents]
+    ranges = segments_of([doc.id for doc in documents])
+    seg_keys = [segment_key([k + u for k, u in zip(keys[a:b], doc_urls[a:b])], salt) for a, b in ranges]
+    folder = store / BUNDLE_CACHE
+    todo = [i for i, key in enumerate(seg_keys) if not (folder / key / "_info.json").exists()]
+    jobs = [(seg_keys[i], analyses[a:b], documents[a:b], doc_urls[a:b], len(groups)) for i, (a, b) in
+            ((i, ranges[i]) for i in todo)]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores > 1 and len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(min(cores, len(jobs)), maxtasksperchild=1) as pool:
+            for job, files in zip(jobs, pool.imap(_segment_files, jobs, chunksize=1)):
+                _save_segment(folder / job[0], files)
+    else:
+        for job in jobs:
+            _save_segment(folder / job[0], _segment_files(job))
+    if folder.exists():
+        for old in folder.iterdir():
+            if old.name not in seg_keys:
+                shutil.rmtree(old, ignore_errors=True)
+
+    out: dict[str, str] = {}
+    segments = []
+    for (a, b), key in zip(ranges, seg_keys):
+        info = json.loads((folder / key / "_info.json").read_text(encoding="utf-8"))
+        segments.append([key, a, b - a, info["grams"], info["roots"], info["width"], info["groups"]])
     facet_docs: dict[str, dict[str, list[int]]] = {"type": {}, "department": {}, "topic": {}}
-    meta_rows: list[list[Any]] = []
+    characters: set[str] = set()
     for number, (doc, analysis) in enumerate(zip(documents, analyses)):
-        for gram in analysis["short"]:
-            short.setdefault(gram, []).append(number)
-        small = _SMALL
-        for gram, entry in analysis["triples"].items():
-            delta = number - last_triple.get(gram, -1) - 1
-            parts = triples.get(gram)
-            if parts is None:
-                parts = triples[gram] = []
-            parts.append((small[delta] if delta < 32768 else _varint(delta)) + entry)
-            last_triple[gram] = number
-        for word, frequency in analysis["words"]:
-            words.setdefault(word, []).append(varints([number - last_word.get(word, -1) - 1, frequency]))
-            last_word[word] = number
-        for group in analysis["groups"]:
-            group_docs[group].append(number)
-        characters.update(analysis["characters"])
-        dates.append(_day(doc.date))
-        lengths.append(min(63, -(-analysis["length"] // LENGTH_UNIT)))
         values = meta_values(doc)
-        for key, labels in (("type", [type_label(doc)]), ("department", values["departments"]), ("topic", values["topics"])):
+        for facet, labels in (("type", [type_label(doc)]), ("department", values["departments"]), ("topic", values["topics"])):
             for label in dict.fromkeys(labels):
-                facet_docs[key].setdefault(label, []).append(number)
-        meta_rows.append([doc.id, url_of(doc), doc.title, doc.date or "", type_label(doc),
-                          values["departments"], doc.meta.get("doc_number") or "", doc.meta.get("source") or "",
-                          values["issuer"], values["topics"], analysis["meta_length"], len(analysis["pieces"])])
-        for index, piece in enumerate(analysis["pieces"]):
-            name = f"x/{number // 256}/{number}-{index}"
-            files[f"{name}.js"] = _script(name, piece)
-
-    lists = {
-        "g": {gram: doc_list(numbers, count) for gram, numbers in short.items()},
-        "p": {gram: "".join(parts) for gram, parts in triples.items()},
-        "w": {word: "".join(parts) for word, parts in words.items()},
-    }
-    total = sum(len(k) * 3 + len(v) + 6 for group in lists.values() for k, v in group.items())
-    shard_count = 16
-    while total / shard_count > SHARD_TARGET:
-        shard_count *= 2
-    shards: list[dict[str, dict[str, str]]] = [{"g": {}, "p": {}, "w": {}} for _ in range(shard_count)]
-    for kind, group in lists.items():
-        for gram in sorted(group):
-            shards[gram_hash(gram) % shard_count][kind][gram] = group[gram]
-    for index, shard in enumerate(shards):
-        files[f"s/{index}.js"] = _script(f"s/{index}", shard)
-    for index, numbers in enumerate(group_docs):
-        files[f"a/{index}.js"] = _script(f"a/{index}", doc_list(numbers, count))
-    for start in range(0, len(meta_rows), META_CHUNK):
-        files[f"m/{start // META_CHUNK}.js"] = _script(f"m/{start // META_CHUNK}", meta_rows[start:start + META_CHUNK])
-
-    order = [d.name for d in departments]
-    rank = {name: index for index, name in enumerate(order)}
-    facets = {}
-    for key, by_label in facet_docs.items():
-        labels = sorted(by_label, key=lambda label: (rank.get(label, len(rank)), label) if key == "department" else (0, label))
-        if key == "type":
+                facet_docs[facet].setdefault(label, []).append(number)
+        characters.update(analysis["meta"])
+        characters.update(analysis["body"])
+    rank = {d.name: i for i, d in enumerate(departments)}
+    for facet, by_label in facet_docs.items():
+        if facet == "type":
             labels = [label for label in (*DOC_TYPES, urls.OTHER_TYPE_LABEL) if label in by_label]
-        facets[key] = [[label, doc_list(by_label[label], count)] for label in labels]
-    files["f.js"] = _script("f", facets)
-
+        elif facet == "department":
+            labels = sorted(by_label, key=lambda label: (rank.get(label, len(rank)), label))
+        else:
+            labels = sorted(by_label)
+        out[f"f-{facet}.js"] = _script(f"f-{facet}", [[label, doc_list(np.array(by_label[label]), count)] for label in labels])
     runs: list[list[int]] = []
-    for day in dates:
+    for doc in documents:
+        day = _day(doc.date)
         if runs and runs[-1][0] == day:
             runs[-1][1] += 1
         else:
@@ -326,46 +687,52 @@ def build_bundle(documents: list[Document], departments: DepartmentTable, tokeni
     base = {
         "version": FORMAT_VERSION,
         "count": count,
-        "shards": shard_count,
-        "metaChunk": META_CHUNK,
+        "context": CONTEXT,
         "piece": PIECE,
-        "lengthUnit": LENGTH_UNIT,
-        "dates": varints(n for run in runs for n in run),
-        "lengths": "".join(ALPHABET[n] for n in lengths),
+        "segments": segments,
+        "dates": varints([n for run in runs for n in run]),
         "fold": "".join(k + v for k, v in sorted(fold_table_for(characters).items())),
         "aliases": [list(forms) for forms in groups],
     }
-    build_id = hashlib.sha256("".join(files[k] for k in sorted(files)).encode("utf-8")).hexdigest()[:12]
-    base["build"] = build_id
-    files["base.js"] = _script("base", base)
-    return files
+    base["build"] = hashlib.sha256(json.dumps([base, [out[k] for k in sorted(out)]], ensure_ascii=False)
+                                   .encode("utf-8")).hexdigest()[:12]
+    out["base.js"] = _script("base", base)
+    return out, seg_keys
 
 
-def _pieces(text: str) -> list[str]:
-    """The body's plain text cut where folded positions k*PIECE fall, each piece running OVERLAP
-    folded characters into the next, so a match position names the piece that shows it."""
-    folded, offsets = fold_with_offsets(text)
-    pieces = []
-    for start in range(0, max(len(folded), 1), PIECE):
-        end = min(start + PIECE + OVERLAP, len(folded))
-        begin = offsets[start] if start < len(offsets) else 0
-        stop = offsets[end - 1] + 1 if end > 0 else 0
-        pieces.append(text[begin:stop])
-    return pieces
+def _save_segment(folder: Path, files: dict[str, str]) -> None:
+    temporary = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir(parents=True)
+    info = files.pop("_info")
+    for name, text in files.items():
+        (temporary / f"{name}.js").write_text(text, encoding="utf-8")
+    (temporary / "_info.json").write_text(info, encoding="utf-8")  # written last: marks it whole
+    shutil.rmtree(folder, ignore_errors=True)
+    temporary.rename(folder)
 
 
 def write_search_bundle(site: Any, out_dir: Path, config: Any) -> None:
     """Write the browser index and the search scripts into out_dir/search/."""
     departments = DepartmentTable.load(config.path("data.departments"))
     tokenizer = segmenter(departments.names_for_dictionary())
-    cache_path = config.path("paths.search_index") / WORDS_CACHE
-    files = build_bundle(documents_of(site), departments, tokenizer, cache_path)
+    store = config.path("paths.search_index")
+    files, seg_keys = build_bundle(documents_of(site), departments, tokenizer, store)
     target = Path(out_dir) / "search"
     if (target / "data").exists():
         shutil.rmtree(target / "data")
-    for folder in sorted({(target / "data" / relative).parent for relative in files}):
-        folder.mkdir(parents=True, exist_ok=True)
+    (target / "data").mkdir(parents=True)
     for relative, text in files.items():
         (target / "data" / relative).write_text(text, encoding="utf-8")
+    for key in seg_keys:
+        # Segment files are immutable once built: hard links cost no copy (a copy where links fail).
+        source, dest = store / BUNDLE_CACHE / key, target / "data" / key
+        dest.mkdir()
+        for name in os.listdir(source):
+            if name.endswith(".js"):
+                try:
+                    os.link(source / name, dest / name)
+                except OSError:
+                    shutil.copyfile(source / name, dest / name)
     for name in CLIENT_FILES:
         shutil.copyfile(REPO_SEARCH / name, target / name)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import pickle
-from collections import Counter
 import warnings
 from pathlib import Path
 from typing import Any, Iterator
@@ -24,7 +23,8 @@ from typing import Any, Iterator
 from archive import urls
 from archive.departments import DepartmentTable
 from archive.query import Term, department_aliases, folded_fields, matches, meta_values, parse_query
-from archive.search_index import WORDS_CACHE, FORMAT_VERSION, WordCache, content_hash, documents_of, type_label
+from archive.search_index import (ANALYSIS_CACHE, AnalysisCache, alias_groups, analysis_salt, content_hash,
+                                  documents_of, type_label)
 from archive.tokenizer import fold_with_offsets, plain_text, segmenter
 
 with warnings.catch_warnings():
@@ -36,7 +36,11 @@ with warnings.catch_warnings():
     from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
     from whoosh.scoring import BM25F
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
+
+
+class SearchError(Exception):
+    """The staff index cannot answer (missing or unreadable); the message says what to do."""
 FOLDED = "folded.pickle"
 SNIPPET_BEFORE, SNIPPET_AFTER = 30, 70
 
@@ -85,7 +89,7 @@ def _open(index_dir: Path, marker: dict[str, Any] | None):
     current = _read_marker(index_dir)
     if marker is None:
         if current is None or not whoosh_index.exists_in(str(index_dir)):
-            raise FileNotFoundError(f"{index_dir}: no search index; run `python build.py build` first")
+            raise SearchError(f"{index_dir}: no search index; run `python build.py build` first")
         return whoosh_index.open_dir(str(index_dir), schema=_schema()), current
     if current == marker and whoosh_index.exists_in(str(index_dir)):
         return whoosh_index.open_dir(str(index_dir), schema=_schema()), marker
@@ -110,7 +114,9 @@ def update_index(site: Any, index_dir: Path) -> None:
     fresh = [doc_id for doc_id, digest in hashes.items() if stored.get(doc_id) != digest or doc_id not in folded]
     if stale or fresh or set(folded) != set(documents):
         tokenizer = segmenter(marker["dictionary"])
-        cached = WordCache(index_dir / WORDS_CACHE, tokenizer.fingerprint + f"/{FORMAT_VERSION}").entries
+        table = DepartmentTable.load(site.config.path("data.departments"))
+        # The browser bundle's build already cut every document's words: reuse them by content hash.
+        cached = AnalysisCache(index_dir / ANALYSIS_CACHE, analysis_salt(tokenizer, alias_groups(table))).entries
         writer = ix.writer()
         for doc_id in stale:
             writer.delete_by_term("id", doc_id)
@@ -121,15 +127,17 @@ def update_index(site: Any, index_dir: Path) -> None:
             folded[doc_id] = list(folded_fields(doc))
             values = meta_values(doc)
             plain = plain_text(doc.body)
-            words = cached.get(hashes[doc_id])
-            if words is None:
+            analysis = cached.get(hashes[doc_id])
+            if analysis is None:
                 text = "\n".join([*(v for field in values.values() for v in field), plain])
-                words = sorted(Counter(tokenizer.words(text)).items())
+                words = sorted(set(tokenizer.words(text)))
+            else:
+                words = analysis["words"]
             writer.add_document(
                 id=doc.id,
                 hash=hashes[doc_id],
                 title=" ".join(tokenizer.words(doc.title)),
-                body=" ".join(word for word, count in words for _ in range(count)),
+                body=" ".join(words),
                 date=doc.date or "",
                 doc_type=type_label(doc),
                 departments=",".join(values["departments"]),

@@ -1,7 +1,7 @@
 /* Archive search in the browser: window.ArchiveSearch.ready and ArchiveSearch.search(query, options).
  *
- * Twin of archive/query.py (query meaning) and reader of what archive/search_index.py writes; the
- * format is described in search/README.md. Index files are .js files that call
+ * Twin of archive/query.py (query meaning) and reader of what archive/search_index.py writes
+ * (format 3, described in search/README.md). Index files are .js files that call
  * ArchiveSearch.register(name, data), loaded through <script> tags so the archive also works from
  * file:// and under a CSP of script-src 'self' (no fetch, no eval).
  */
@@ -20,25 +20,24 @@
   var MINUS = { '-': true, '\uff0d': true };
   var FIELD_PREFIXES = { title: true, doc_number: true };
   var SEPARATOR = '\x00';
-  var MAX_GRAMS = 16;  // 3-grams checked per term; longer terms are confirmed against the text
-  var BATCH_SHARDS = 24;  // shard files requested at once; queries stop early once nothing can match
-  var K1 = 1.2, B = 0.75, META_WEIGHT = 3, WORD_BONUS = 1.5;
+  var MAX_CHUNKS = 4;  // pieces of a term longer than the stored context looked up; the rest is checked in text
+  var META_WEIGHT = 3, WORD_BONUS = 1.5;
   var MEMO_SIZE = 32;  // queries whose matches are kept for repeats and paging
 
-  function decode(text) {
-    var out = [], value = 0, shift = 0;
-    for (var i = 0; i < text.length; i++) {
-      var digit = DIGIT[text.charAt(i)];
+  function readVarint(s, i) {
+    var value = 0, shift = 0;
+    for (;;) {
+      var digit = DIGIT[s.charAt(i++)];
       value += (digit & 31) * Math.pow(2, shift);
-      if (digit & 32) { shift += 5; } else { out.push(value); value = 0; shift = 0; }
+      if (!(digit & 32)) return [value, i];
+      shift += 5;
     }
-    return out;
   }
 
-  function gramHash(chars) {
-    var h = 0x811c9dc5;
-    for (var i = 0; i < chars.length; i++) h = Math.imul(h ^ chars[i].codePointAt(0), 0x01000193) >>> 0;
-    return h;
+  function decode(text) {
+    var out = [], at = 0;
+    while (at < text.length) { var r = readVarint(text, at); out.push(r[0]); at = r[1]; }
+    return out;
   }
 
   // A document list: delta varints, or '~' and a bitmap of 6 documents per character.
@@ -56,37 +55,66 @@
     return out;
   }
 
-  function length1(s) { return s.length === 1 || (s.length === 2 && s.codePointAt(0) > 0xffff); }
+  function keyHash(text) {
+    var h = 0;
+    for (var ch of text) h = (Math.imul(h, 31) + ch.codePointAt(0)) >>> 0;
+    return h;
+  }
+
+  // `count` code points of s from i: [text, next index].
+  function readChars(s, i, count) {
+    var start = i;
+    for (var k = 0; k < count; k++) i += s.codePointAt(i) > 0xffff ? 2 : 1;
+    return [s.slice(start, i), i];
+  }
+
+  // Records: kind/length character, key, then (kinds 0-2) payload length and payload, or (kind 3,
+  // a page of a long root) the page number.
+  function parseRecords(s, start, end) {
+    var out = { f: new Map(), b: new Map(), w: new Map(), g: new Map(), pages: [] };
+    var i = start || 0;
+    end = end === undefined ? s.length : end;
+    while (i < end) {
+      var head = DIGIT[s.charAt(i++)], kind = head >> 4;
+      var key = readChars(s, i, head & 15); i = key[1];
+      var v = readVarint(s, i); i = v[1];
+      if (kind === 3) { out.pages.push([key[0], v[0]]); continue; }
+      out[['f', 'b', 'w'][kind]].set(key[0], s.slice(i, i + v[0]));
+      i += v[0];
+    }
+    return out;
+  }
+
+  function listPair(payload) {
+    var v = readVarint(payload, 0);
+    return [payload.slice(v[1], v[1] + v[0]), payload.slice(v[1] + v[0])];
+  }
 
   function createEngine(loadFile) {
     var files = {}, pending = {};
-    var base = null, foldMap = {}, aliases = {}, lengths = [], avgLength = 1;
-    var docDay = null, facets = null, memo = new Map();
+    var base = null, foldMap = {}, aliases = {}, docDay = null, facets = null, memo = new Map();
+    var parsed = new Map();  // shard or page name -> parsed records
 
-    function register(name, data) {
-      files[name] = data;
-      if (pending[name]) { pending[name].resolve(data); }
-    }
+    function register(name, data) { files[name] = data; }
 
     function load(name) {
-      if (Object.prototype.hasOwnProperty.call(files, name)) return Promise.resolve(files[name]);
+      if (files[name] !== undefined) return Promise.resolve(files[name]);
       if (!pending[name]) {
-        var slot = {};
-        slot.promise = new Promise(function (resolve, reject) { slot.resolve = resolve; slot.reject = reject; });
-        pending[name] = slot;
-        loadFile(name, base ? base.build : '').then(function () {
-          if (!Object.prototype.hasOwnProperty.call(files, name)) slot.reject(new Error('search data ' + name + ' did not register'));
-        }, function (error) { delete pending[name]; slot.reject(error); });
+        pending[name] = loadFile(name, base && base.build).then(function () {
+          delete pending[name];
+          if (files[name] === undefined) throw new Error('search data ' + name + ' did not register');
+          return files[name];
+        }, function (error) { delete pending[name]; throw error; });
       }
-      return pending[name].promise;
+      return pending[name];
     }
 
     function foldChar(c) {
       if (DROPPED[c]) return '';
       var n = c.normalize('NFKC');
-      if (length1(n)) c = n;
+      if (n.length === 1 || (n.length === 2 && n.codePointAt(0) > 0xffff)) c = n;
       var l = c.toLowerCase();
-      if (length1(l)) c = l;
+      if (l.length === 1 || (l.length === 2 && l.codePointAt(0) > 0xffff)) c = l;
       if (DROPPED[c]) return '';
       return foldMap[c] || c;
     }
@@ -153,20 +181,26 @@
       for (var r = 0; r < runs.length; r += 2) {
         for (var k = 0; k < runs[r + 1]; k++) docDay[number++] = runs[r];
       }
-      lengths = Array.from(data.lengths).map(function (c) { return DIGIT[c] * data.lengthUnit; });
-      avgLength = lengths.reduce(function (s, x) { return s + x; }, 0) / Math.max(1, lengths.length) || 1;
+      base.segs = data.segments.map(function (s) {
+        return { key: s[0], offset: s[1], count: s[2], grams: s[3], roots: s[4], width: s[5], groups: new Set(s[6]) };
+      });
     }
 
-    // Facet labels and, per document, the indexes of its labels (decoded once from f.js).
-    function setFacets(data) {
-      facets = {};
-      Object.keys(data).forEach(function (key) {
-        var labels = [], byDoc = [];
-        data[key].forEach(function (pair, index) {
-          labels.push(pair[0]);
-          decodeList(pair[1]).forEach(function (d) { (byDoc[d] || (byDoc[d] = [])).push(index); });
+    // Facet labels and, per document, the indexes of its labels; loaded only when filtered or counted.
+    function loadFacets() {
+      if (facets) return Promise.resolve(facets);
+      return Promise.all(['type', 'department', 'topic'].map(function (key) { return load('f-' + key); })).then(function () {
+        var result = {};
+        ['type', 'department', 'topic'].forEach(function (key) {
+          var labels = [], byDoc = [];
+          files['f-' + key].forEach(function (pair, index) {
+            labels.push(pair[0]);
+            decodeList(pair[1]).forEach(function (d) { (byDoc[d] || (byDoc[d] = [])).push(index); });
+          });
+          result[key] = { labels: labels, byDoc: byDoc, index: new Map(labels.map(function (l, i) { return [l, i]; })) };
         });
-        facets[key] = { labels: labels, byDoc: byDoc, index: new Map(labels.map(function (l, i) { return [l, i]; })) };
+        facets = result;
+        return facets;
       });
     }
 
@@ -185,226 +219,245 @@
       return parts ? Date.UTC(+parts[1], +parts[2] - 1, +parts[3]) / 86400000 + 1 : null;
     }
 
-    // Grams (as code-point arrays joined) one alternative needs, and whether its match must still be
-    // confirmed against the text (terms longer than MAX_GRAMS 3-grams can cover).
-    function plan(alt) {
-      var chars = Array.from(alt), L = chars.length;
-      if (L <= 2) return { chars: chars, offsets: [0], grams: [alt], confirm: false };
-      var offsets = [];
-      for (var o = 0; o + 3 <= L; o += 3) offsets.push(o);
-      if (offsets[offsets.length - 1] !== L - 3) offsets.push(L - 3);
-      var confirm = false;
-      if (offsets.length > MAX_GRAMS) {
-        var picked = [];
-        for (var k = 0; k < MAX_GRAMS; k++) picked.push(offsets[Math.round(k * (offsets.length - 1) / (MAX_GRAMS - 1))]);
-        offsets = picked.filter(function (x, idx) { return picked.indexOf(x) === idx; });
-        confirm = true;
+    function records(name, parser) {
+      if (!parsed.has(name)) parsed.set(name, parser(files[name]));
+      return parsed.get(name);
+    }
+
+    function gramShard(seg, key) { return seg.key + '/g' + (keyHash(key) % seg.grams); }
+    function rootShard(seg, root) { return seg.key + '/r' + (keyHash(root) % seg.roots); }
+
+    // The records of one root in a segment (null when no suffix starts with it).
+    function rootRecords(seg, root) {
+      var name = rootShard(seg, root);
+      var roots = records(name, function (s) {
+        var map = new Map(), i = 0;
+        while (i < s.length) {
+          var key = readChars(s, i, 3); i = key[1];
+          var v = readVarint(s, i); i = v[1];
+          map.set(key[0], [i, i + v[0]]);
+          i += v[0];
+        }
+        return map;
+      });
+      var span = roots.get(root);
+      if (!span) return null;
+      return records(name + '#' + root, function () { return parseRecords(files[name], span[0], span[1]); });
+    }
+
+    // The page of a long root holding the record with this key suffix.
+    function pageFor(seg, recs, suffix) {
+      var page = null;
+      for (var i = 0; i < recs.pages.length && recs.pages[i][0] <= suffix; i++) page = recs.pages[i][1];
+      return page === null ? null : seg.key + '/p' + page;
+    }
+
+    // Files one alternative needs in a segment before it can be looked up (first round).
+    function firstFiles(seg, alt) {
+      var cps = Array.from(alt);
+      if (cps.length <= 2) return [gramShard(seg, alt)];
+      return [rootShard(seg, cps.slice(0, 3).join(''))];
+    }
+
+    function payloadOf(seg, recs, kind, suffix) {
+      var direct = recs[kind].get(suffix);
+      if (direct === undefined || (kind === 'f' && direct === '' && recs.pages.length)) {
+        var page = pageFor(seg, recs, suffix);
+        if (!page) return Promise.resolve(direct === undefined ? null : direct);
+        return load(page).then(function () {
+          var value = records(page, parseRecords)[kind].get(suffix);
+          return value === undefined ? null : value;
+        });
       }
-      return {
-        chars: chars, offsets: offsets, confirm: confirm,
-        grams: offsets.map(function (off) { return chars.slice(off, off + 3).join(''); }),
-      };
+      return Promise.resolve(direct);
     }
 
-    function shardOf(gram) { return 's/' + (gramHash(Array.from(gram)) % base.shards); }
-
-    function postings(kind, gram) {
-      var shard = files[shardOf(gram)];
-      return (shard && shard[kind][gram]) || null;
-    }
-
-    // Map document -> {meta, body, first} for one alternative: hits in the metadata and in the body,
-    // and the first body hit's position in the combined text (metadata, separator, body).
-    function matchAlt(p) {
-      var result = new Map(), values, i, number;
-      if (p.chars.length <= 2) {
-        values = postings('g', p.grams[0]);
-        if (values) decodeList(values).forEach(function (d) { result.set(d, { meta: 0, body: 1, first: -1 }); });
+    // Local documents of one segment for a string of at most `context` characters (or its first
+    // `context` characters): {docs: Map doc -> meta hit, check: Set of documents to check in text}.
+    function lookup(seg, alt) {
+      var cps = Array.from(alt), L = cps.length, K = base.context;
+      var result = { docs: new Map(), check: new Set() };
+      function addList(every, meta, check) {
+        var m = new Set(decodeList(meta));
+        decodeList(every).forEach(function (d) {
+          if (check) result.check.add(d); else result.docs.set(d, m.has(d));
+        });
         return result;
       }
-      var lists = [];
-      for (var g = 0; g < p.grams.length; g++) {
-        values = postings('p', p.grams[g]);
-        if (!values) return result;
-        values = decode(values);
-        var byDoc = new Map();
-        for (i = 0, number = -1; i < values.length;) {
-          number += values[i] + 1;
-          var count = values[i + 1], positions = new Array(count), pos = 0;
-          for (var k = 0; k < count; k++) { pos = k === 0 ? values[i + 3] : pos + values[i + 3 + k]; positions[k] = pos; }
-          byDoc.set(number, { positions: positions, meta: values[i + 2] });
-          i += 3 + count;
-        }
-        lists.push(byDoc);
-      }
-      var smallest = 0;
-      lists.forEach(function (list, idx) { if (list.size < lists[smallest].size) smallest = idx; });
-      lists[smallest].forEach(function (entry, doc) {
-        for (var j = 0; j < lists.length; j++) if (!lists[j].has(doc)) return;
-        var meta = 0, body = 0, first = -1;
-        var sets = lists.map(function (list) { var e = list.get(doc); return e.positions.length > 8 ? new Set(e.positions) : e.positions; });
-        entry.positions.forEach(function (pos, k) {
-          var start = pos - p.offsets[smallest];
-          for (var j = 0; j < lists.length; j++) {
-            var want = start + p.offsets[j], set = sets[j];
-            if (set instanceof Set ? !set.has(want) : set.indexOf(want) < 0) return;
-          }
-          // A match never spans the separator: it lies in the metadata iff its anchor gram does.
-          if (k < entry.meta) meta++;
-          else { body++; if (first < 0) first = start; }
+      if (L <= 2) {
+        return load(gramShard(seg, alt)).then(function (name) {
+          var recs = records(gramShard(seg, alt), parseRecords).f.get(alt);
+          return recs === undefined ? result : addList.apply(null, listPair(recs));
         });
-        if (meta || body) result.set(doc, { meta: meta, body: body, first: first });
+      }
+      return load(rootShard(seg, cps.slice(0, 3).join(''))).then(function () {
+        var recs = rootRecords(seg, cps.slice(0, 3).join(''));
+        if (!recs) return result;
+        var top = Math.min(L, K), j = 0;
+        for (var m = top; m >= 3; m--) {
+          if (recs.f.has(cps.slice(3, m).join('')) || (recs.pages.length && frequentInPages(recs, cps.slice(3, m).join('')))) { j = m; break; }
+        }
+        if (j === top) {
+          return payloadOf(seg, recs, 'f', cps.slice(3, j).join('')).then(function (payload) {
+            if (payload === null) return result;
+            var pair = listPair(payload);
+            return addList(pair[0], pair[1], L > K);
+          });
+        }
+        var depth = j ? j + 1 : 3;
+        var bucketKey = cps.slice(0, depth);
+        return payloadOf(seg, recs, 'b', bucketKey.slice(3).join('')).then(function (entries) {
+          if (entries === null) return result;
+          var key = bucketKey.slice(), i = 0, width = seg.width;
+          while (i < entries.length) {
+            var c1 = DIGIT[entries.charAt(i++)], fresh = DIGIT[entries.charAt(i++)];
+            var shared = (c1 >> 1) + depth, complete = c1 & 1;
+            key.length = shared;
+            for (var k = 0; k < fresh; k++) { var cp = entries.codePointAt(i); key.push(String.fromCodePoint(cp)); i += cp > 0xffff ? 2 : 1; }
+            var doc = 0;
+            for (var w = 0; w < width; w++) doc = doc * 64 + DIGIT[entries.charAt(i++)];
+            var n = Math.min(L, key.length), same = true;
+            for (var x = depth; x < n && same; x++) if (key[x] !== cps[x]) same = false;
+            if (!same) continue;
+            var local = doc >> 1, meta = !!(doc & 1);
+            if (L <= key.length) result.docs.set(local, result.docs.get(local) || meta);
+            else if (!complete) result.check.add(local);
+          }
+          return result;
+        });
       });
-      return result;
     }
 
-    function metaRow(number) { return files['m/' + Math.floor(number / base.metaChunk)][number % base.metaChunk]; }
+    // Frequent strings of a paged root appear in the root record with an empty payload.
+    function frequentInPages(recs, suffix) { return recs.f.has(suffix); }
 
-    function loadMeta(numbers) {
-      var names = {};
-      numbers.forEach(function (n) { names['m/' + Math.floor(n / base.metaChunk)] = true; });
-      return Promise.all(Object.keys(names).map(load));
-    }
+    function row(seg, local) { return files[seg.key + '/m' + local]; }
+    function loadRow(seg, local) { return load(seg.key + '/m' + local); }
 
-    function pieceName(number, index) { return 'x/' + Math.floor(number / 256) + '/' + number + '-' + index; }
-    function pieceCount(number) { return metaRow(number)[11]; }
-
-    // The folded metadata field exactly as the build made it (archive.query.folded_fields).
-    function foldedMeta(row) {
-      var perField = {
-        title: [row[2]], doc_number: row[6] ? [row[6]] : [], issuer: row[8],
-        departments: row[5], topics: row[9], doc_type: [row[4]],
-      };
-      var folded = {};
-      Object.keys(perField).forEach(function (key) {
-        folded[key] = perField[key].map(fold).join(SEPARATOR);
-      });
-      var meta = ['title', 'doc_number', 'issuer', 'departments', 'topics', 'doc_type']
-        .map(function (key) { return folded[key]; }).filter(Boolean).join(SEPARATOR);
-      return { perField: folded, meta: meta };
-    }
-
-    function bodyText(number) {
+    function bodyPieces(seg, local, upto) {
       var names = [];
-      for (var k = 0; k < pieceCount(number); k++) names.push(pieceName(number, k));
-      return Promise.all(names.map(load)).then(function (pieces) {
-        // Pieces overlap; folded positions k * piece start each one, so cut each to its own span.
-        return pieces.map(function (text, k) {
-          var chars = foldText(text).chars;
-          return (k + 1 < pieces.length ? chars.slice(0, base.piece) : chars).join('');
-        }).join('');
+      for (var k = 0; k < Math.min(upto, row(seg, local)[9]); k++) names.push(seg.key + '/x' + local + '-' + k);
+      return Promise.all(names.map(load));
+    }
+
+    // Whether the document's folded text holds alt, and in its metadata: [meta, anywhere].
+    function checkText(seg, local, alt, field) {
+      return loadRow(seg, local).then(function (r) {
+        var meta = r[8];
+        if (field) return [fieldText(r, field).indexOf(alt) >= 0, fieldText(r, field).indexOf(alt) >= 0];
+        if (meta.indexOf(alt) >= 0) return [true, true];
+        return bodyPieces(seg, local, Infinity).then(function (pieces) { return [false, fold(pieces.join('')).indexOf(alt) >= 0]; });
       });
     }
 
-    function countIn(haystack, needle) {
-      var count = 0, at = haystack.indexOf(needle);
-      while (at >= 0) { count++; at = haystack.indexOf(needle, at + 1); }
-      return count;
+    // A metadata field's folded values, as archive.query.folded_fields makes them.
+    function fieldText(r, field) {
+      if (field === 'title') return fold(r[2]);
+      return r[6] ? fold(r[6]) : '';
     }
 
-    // Map document -> {meta, body, first, word} for one term (any alternative).
+    // Map global document -> {meta, word} for one term, within `restrict` (a Set) when given.
     function evaluate(term, restrict) {
-      var hits = new Map(), confirmations = [];
-      function add(doc, m) {
+      var hits = new Map();
+      function add(seg, local, meta) {
+        var doc = seg.offset + local;
         if (restrict && !restrict.has(doc)) return;
         var h = hits.get(doc);
-        if (!h) { h = { meta: 0, body: 0, first: -1, word: false }; hits.set(doc, h); }
-        h.meta += m.meta; h.body += m.body;
-        if (h.first < 0 && m.first >= 0) h.first = m.first;
+        if (!h) { h = { meta: false, word: false }; hits.set(doc, h); }
+        if (meta) h.meta = true;
       }
-      if (term.group !== null) {
-        // A department's name or short form: its own exact list of documents naming it in any form.
-        decodeList(files['a/' + term.group]).forEach(function (doc) { add(doc, { meta: 0, body: 1, first: -1 }); });
-      } else {
-        term.alternatives.forEach(function (alt) {
-          var p = plan(alt);
-          matchAlt(p).forEach(function (m, doc) { add(doc, m); });
-          if (p.confirm || term.field) confirmations.push(alt);
-        });
-      }
-      term.alternatives.forEach(function (alt) {
-        var words = postings('w', alt);
-        if (!words) return;
-        words = decode(words);
-        for (var i = 0, number = -1; i < words.length; i += 2) {
-          number += words[i] + 1;
-          if (hits.has(number)) hits.get(number).word = true;
+      return Promise.all(base.segs.map(function (seg) {
+        if (term.group !== null) {
+          if (!seg.groups.has(term.group)) return null;
+          return load(seg.key + '/a' + term.group).then(function (pair) {
+            var meta = new Set(decodeList(pair[1]));
+            decodeList(pair[0]).forEach(function (d) { add(seg, d, meta.has(d)); });
+          }).then(function () { return words(seg, term, hits); });
         }
-      });
-      if (!confirmations.length || !hits.size) return Promise.resolve(hits);
-      var docs = Array.from(hits.keys());
-      return loadMeta(docs).then(function () {
-        return Promise.all(docs.map(function (doc) {
-          var meta = foldedMeta(metaRow(doc));
-          var metaText = term.field ? meta.perField[term.field] : meta.meta;
-          var metaCount = 0;
-          term.alternatives.forEach(function (alt) { metaCount += countIn(metaText, alt); });
-          if (term.field) {
-            if (metaCount) hits.get(doc).meta = metaCount; else hits.delete(doc);
-            return null;
-          }
-          return bodyText(doc).then(function (body) {
-            var bodyCount = 0;
-            term.alternatives.forEach(function (alt) { bodyCount += countIn(body, alt); });
-            if (!metaCount && !bodyCount) { hits.delete(doc); return; }
-            var h = hits.get(doc);
-            h.meta = metaCount; h.body = bodyCount;
+        return Promise.all(term.alternatives.map(function (alt) {
+          return altDocs(seg, alt, term.field).then(function (found) {
+            found.forEach(function (meta, local) { add(seg, local, meta); });
           });
-        }));
-      }).then(function () { return hits; });
+        })).then(function () { return words(seg, term, hits); });
+      })).then(function () { return hits; });
     }
 
-    function shardsFor(term) {
-      var names = {};
-      if (term.group !== null) names['a/' + term.group] = true;
-      term.alternatives.forEach(function (alt) {
-        names[shardOf(alt)] = true;
-        if (term.group === null) plan(alt).grams.forEach(function (gram) { names[shardOf(gram)] = true; });
-      });
-      return Object.keys(names);
-    }
-
-    // Evaluate terms in batches of shard loads, so a long query with no match stops early.
-    function evaluateAll(terms) {
-      var results = [], current = null, index = 0;
-      function step() {
-        if (index >= terms.length || (current && current.size === 0)) return Promise.resolve();
-        var batch = [], names = {};
-        while (index < terms.length) {
-          var wanted = shardsFor(terms[index]);
-          var fresh = wanted.filter(function (n) { return !names[n] && !files[n]; });
-          if (batch.length && Object.keys(names).length + fresh.length > BATCH_SHARDS) break;
-          wanted.forEach(function (n) { names[n] = true; });
-          batch.push(terms[index++]);
+    // Local documents (Map doc -> meta hit) of one alternative in one segment, exactly.
+    function altDocs(seg, alt, field) {
+      var cps = Array.from(alt), K = base.context, pieces;
+      if (cps.length <= K) pieces = [alt];
+      else {
+        // Longer than the stored context: documents holding a few K-character pieces, checked in text.
+        var offsets = [];
+        for (var o = 0; o + K <= cps.length; o += K) offsets.push(o);
+        if (offsets[offsets.length - 1] !== cps.length - K) offsets.push(cps.length - K);
+        if (offsets.length > MAX_CHUNKS) {
+          var step = (offsets.length - 1) / (MAX_CHUNKS - 1), picked = [];
+          for (var p = 0; p < MAX_CHUNKS; p++) picked.push(offsets[Math.round(p * step)]);
+          offsets = picked;
         }
-        return Promise.all(Object.keys(names).map(load)).then(function () {
-          return batch.reduce(function (chain, term) {
-            return chain.then(function () {
-              if (current && current.size === 0) return;
-              return evaluate(term, term.exclude ? null : current).then(function (hits) {
-                results.push({ term: term, hits: hits });
-                if (!term.exclude) current = new Set(hits.keys());
-              });
-            });
-          }, Promise.resolve());
-        }).then(step);
+        pieces = offsets.map(function (off) { return cps.slice(off, off + K).join(''); });
       }
+      return pieces.reduce(function (chain, piece) {
+        return chain.then(function (candidates) {
+          if (candidates && !candidates.size) return candidates;
+          return lookup(seg, piece).then(function (r) {
+            var next = new Map();
+            r.docs.forEach(function (meta, d) { if (!candidates || candidates.has(d)) next.set(d, pieces.length > 1 ? null : meta); });
+            r.check.forEach(function (d) { if (!candidates || candidates.has(d)) next.set(d, null); });
+            return next;
+          });
+        });
+      }, Promise.resolve(null)).then(function (candidates) {
+        var out = new Map(), checks = [];
+        candidates.forEach(function (meta, d) {
+          if (meta === null || field) checks.push(d); else out.set(d, meta);
+        });
+        return Promise.all(checks.map(function (d) {
+          return checkText(seg, d, alt, field).then(function (r) { if (r[1]) out.set(d, r[0]); });
+        })).then(function () { return out; });
+      });
+    }
+
+    // Mark documents where one of the term's alternatives is a whole jieba word.
+    function words(seg, term, hits) {
+      return Promise.all(term.alternatives.map(function (alt) {
+        var cps = Array.from(alt);
+        if (cps.length < 2 || cps.length > 18) return null;
+        var shard = cps.length <= 2 ? gramShard(seg, alt) : rootShard(seg, cps.slice(0, 3).join(''));
+        return load(shard).then(function () {
+          var list = cps.length <= 2 ? records(shard, parseRecords).w.get(alt)
+            : ((rootRecords(seg, cps.slice(0, 3).join('')) || { w: new Map() }).w.get(cps.slice(3).join('')));
+          if (list === undefined) return;
+          decodeList(list).forEach(function (d) { var h = hits.get(seg.offset + d); if (h) h.word = true; });
+        });
+      }));
+    }
+
+    function evaluateAll(terms) {
       var positives = terms.filter(function (t) { return !t.exclude; });
       var negatives = terms.filter(function (t) { return t.exclude; });
-      terms = positives.concat(negatives);
-      return step().then(function () { return { results: results, current: current }; });
+      var results = [], current = null;
+      return positives.reduce(function (chain, term) {
+        return chain.then(function () {
+          if (current && !current.size) return;
+          return evaluate(term, current).then(function (hits) {
+            results.push({ term: term, hits: hits });
+            current = new Set(hits.keys());
+          });
+        });
+      }, Promise.resolve()).then(function () {
+        return Promise.all(negatives.map(function (term) {
+          if (current && !current.size) return null;
+          return evaluate(term, current).then(function (hits) { results.push({ term: term, hits: hits }); });
+        }));
+      }).then(function () { return { results: results, current: current, positives: positives.length }; });
     }
 
-    function matchingDocs(evaluation, positives) {
+    function matchingDocs(evaluation) {
       var docs;
-      if (positives.length) {
-        if (!evaluation.current) return [];
-        docs = Array.from(evaluation.current);
-      } else {
-        docs = [];
-        for (var n = 0; n < base.count; n++) docs.push(n);
-      }
-      if (evaluation.current && evaluation.current.size === 0) return [];
+      if (evaluation.positives) docs = evaluation.current ? Array.from(evaluation.current) : [];
+      else { docs = []; for (var n = 0; n < base.count; n++) docs.push(n); }
       evaluation.results.forEach(function (r) {
         if (r.term.exclude) docs = docs.filter(function (d) { return !r.hits.has(d); });
       });
@@ -442,19 +495,17 @@
       return counts;
     }
 
+    // Metadata hits above body hits, whole jieba words above bare substrings; newer first on ties.
     function score(docs, evaluation) {
       var scores = new Map();
-      docs.forEach(function (d) { scores.set(d, 0); });
-      evaluation.results.forEach(function (r) {
-        if (r.term.exclude) return;
-        var df = r.hits.size, idf = Math.log(1 + (base.count - df + 0.5) / (df + 0.5));
-        docs.forEach(function (d) {
+      docs.forEach(function (d) {
+        var s = 0;
+        evaluation.results.forEach(function (r) {
+          if (r.term.exclude) return;
           var h = r.hits.get(d);
-          if (!h) return;
-          var norm = K1 * (1 - B + B * (lengths[d] || avgLength) / avgLength);
-          var s = h.body * (K1 + 1) / (h.body + norm) + META_WEIGHT * h.meta * (K1 + 1) / (h.meta + K1);
-          scores.set(d, scores.get(d) + idf * s * (h.word ? WORD_BONUS : 1));
+          if (h) s += (h.meta ? META_WEIGHT : 1) * (h.word ? WORD_BONUS : 1);
         });
+        scores.set(d, s);
       });
       return scores;
     }
@@ -464,7 +515,7 @@
     }
 
     // Snippet as [[text, marked], ...]: about 30 characters before the first match and 70 after.
-    function snippetParts(text, needles, anchor) {
+    function snippetParts(text, needles) {
       var f = foldText(text), folded = f.chars, marks = [];
       needles.forEach(function (needle) {
         var n = Array.from(needle), L = n.length;
@@ -476,10 +527,6 @@
       });
       marks.sort(function (x, y) { return x[0] - y[0] || y[1] - x[1]; });
       var focus = marks.length ? marks[0][0] : 0;
-      if (anchor !== null && anchor !== undefined) {
-        var near = marks.filter(function (m) { return m[0] >= anchor; })[0];
-        if (near) focus = near[0];
-      }
       var start = Math.max(0, focus - 30), end = Math.min(text.length, focus + 70);
       var parts = [], at = start;
       marks.forEach(function (m) {
@@ -495,36 +542,32 @@
       return parts;
     }
 
-    function snippetFor(doc, evaluation) {
-      var needles = [], first = -1;
-      evaluation.results.forEach(function (r) {
-        if (r.term.exclude) return;
-        needles = needles.concat(r.term.alternatives);
-        var h = r.hits.get(doc);
-        if (h && h.first >= 0 && first < 0) first = h.first;
-      });
-      var count = pieceCount(doc);
-      function tryPiece(k) {
-        return load(pieceName(doc, k)).then(function (text) {
+    function segOf(doc) {
+      var lo = 0, hi = base.segs.length - 1;
+      while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (base.segs[mid].offset <= doc) lo = mid; else hi = mid - 1; }
+      return base.segs[lo];
+    }
+
+    // Body pieces are read in order until one of the needles shows (a match may span two).
+    function snippetFor(doc, needles) {
+      var seg = segOf(doc), local = doc - seg.offset, total = row(seg, local)[9];
+      function upto(k) {
+        return bodyPieces(seg, local, k).then(function (pieces) {
+          var text = pieces.join('');
           var folded = fold(text);
-          var found = needles.some(function (n) { return folded.indexOf(n) >= 0; });
-          if (found || k + 1 >= count || first >= 0 || !needles.length) {
-            return snippetParts(text, found ? needles : [], null);
+          if (k >= total || !needles.length || needles.some(function (n) { return folded.indexOf(n) >= 0; })) {
+            return snippetParts(text, needles);
           }
-          return tryPiece(k + 1);
+          return upto(k + 1);
         });
       }
-      // first counts in the combined text: metadata (row[10] characters), separator, body.
-      var inBody = first >= 0 ? first - metaRow(doc)[10] - 1 : -1;
-      if (inBody < 0) first = -1;
-      return tryPiece(inBody >= 0 ? Math.min(count - 1, Math.floor(inBody / base.piece)) : 0);
+      return upto(1);
     }
 
     function search(query, options) {
       options = options || {};
       return ready.then(function () {
         var terms = parse(query);
-        var positives = terms.filter(function (t) { return !t.exclude; });
         // The matches of a query depend on its terms only: a repeated query skips straight to paging.
         var key = JSON.stringify(terms);
         if (!memo.has(key)) {
@@ -532,10 +575,12 @@
           memo.set(key, evaluateAll(terms));
           memo.get(key).catch(function () { memo.delete(key); });
         }
-        return memo.get(key).then(function (evaluation) {
-          var docs = matchingDocs(evaluation, positives);
+        var needFacets = options.facets || options.department || options.topic || options.type;
+        return Promise.all([memo.get(key), needFacets ? loadFacets() : null]).then(function (loaded) {
+          var evaluation = loaded[0];
+          var docs = matchingDocs(evaluation);
           var passes = filterTest(options);
-          var facets = facetCounts(docs, passes);
+          var counts = options.facets ? facetCounts(docs, passes) : null;
           docs = docs.filter(function (d) { return passes(d, null); });
           var scores = score(docs, evaluation);
           if (options.sort === 'date') docs.sort(function (x, y) { return x - y; });
@@ -544,31 +589,39 @@
           // No upper bound: limit null returns every match, as a caller exporting results needs.
           var limit = options.limit === undefined ? 10 : options.limit === null ? Infinity : Math.max(0, Number(options.limit));
           var page = docs.slice(offset, offset + limit);
-          return loadMeta(page).then(function () {
-            return Promise.all(page.map(function (d) { return snippetFor(d, evaluation); }));
+          var needles = [];
+          evaluation.results.forEach(function (r) { if (!r.term.exclude) needles = needles.concat(r.term.alternatives); });
+          return Promise.all(page.map(function (d) { var seg = segOf(d); return loadRow(seg, d - seg.offset); })).then(function () {
+            return Promise.all(page.map(function (d) { return snippetFor(d, needles); }));
           }).then(function (snippets) {
-            return {
+            var answer = {
               total: docs.length,
               terms: terms.filter(function (t) { return !t.exclude; }).map(function (t) { return t.text; }),
-              facets: facets,
               results: page.map(function (d, i) {
-                var row = metaRow(d);
+                var seg = segOf(d), r = row(seg, d - seg.offset);
                 return {
-                  id: row[0], url: row[1], title: row[2], date: row[3] || null, doc_type: row[4],
-                  departments: row[5], doc_number: row[6], source: row[7],
+                  id: r[0], url: r[1], title: r[2], date: r[3] || null, doc_type: r[4],
+                  departments: r[5], doc_number: r[6], source: r[7],
                   snippet: snippets[i],
                   snippet_html: snippets[i].map(function (p) { return p[1] ? '<mark>' + escapeHtml(p[0]) + '</mark>' : escapeHtml(p[0]); }).join(''),
-                  score: Math.round(scores.get(d) * 10000) / 10000,
+                  score: scores.get(d),
                 };
               }),
             };
+            if (counts) answer.facets = counts;
+            return answer;
           });
         });
       });
     }
 
-    var ready = load('base').then(setBase).then(function () { return load('f'); }).then(setFacets);
-    return { ready: ready, search: search, register: register, parse: parse, fold: fold };
+    // Facet counts for a query and filters, for showing after the results.
+    function facetsFor(query, options) {
+      return search(query, Object.assign({}, options || {}, { facets: true, limit: 0 })).then(function (r) { return r.facets; });
+    }
+
+    var ready = load('base').then(setBase);
+    return { ready: ready, search: search, facets: facetsFor, register: register, parse: parse, fold: fold };
   }
 
   function scriptLoader(root) {

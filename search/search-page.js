@@ -133,17 +133,19 @@
     return;
   }
   status.textContent = '正在检索…';
-  window.ArchiveSearch.search(state.q, {
+  var filters = {
     year: state.year, department: state.department, topic: state.topic, type: state.type,
-    from: state.from, to: state.to, sort: state.sort, limit: PAGE_SIZE, offset: (state.page - 1) * PAGE_SIZE,
-  }).then(function (result) {
+    from: state.from, to: state.to,
+  };
+  // Results first; facet counts (which need the facet lists) are filled in after them.
+  window.ArchiveSearch.search(state.q, Object.assign({ sort: state.sort, limit: PAGE_SIZE, offset: (state.page - 1) * PAGE_SIZE }, filters)).then(function (result) {
     var what = state.q ? '包含“' + state.q + '”的' : '';
     status.textContent = result.total ? '找到 ' + result.total + ' 篇' + what + '文件' : '没有找到' + what + '文件。可以减少字词，或去掉筛选条件。';
-    renderFacets(result.facets);
     renderResults(result);
     renderPager(result.total);
     document.title = (state.q ? state.q + ' - ' : '') + document.title;
-  }, function () {
+    return window.ArchiveSearch.facets(state.q, filters).then(renderFacets);
+  }).catch(function () {
     status.textContent = '检索出错：搜索索引未能加载。请刷新页面重试。';
   });
 })();

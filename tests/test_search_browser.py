@@ -105,7 +105,7 @@ def test_the_javascript_api_returns_what_the_substring_scan_finds(browser, serve
     page, _ = open_page(browser, server + "search.html")
     page.evaluate("ArchiveSearch.ready")
     for query in ["资布局优化", "2286.2", "长府[2020]8号", "2024 招商", "營商環境", "发改委", "的", '"营商环境" -招商']:
-        result = page.evaluate("q => ArchiveSearch.search(q, {limit: null})", query)
+        result = page.evaluate("q => ArchiveSearch.search(q, {limit: null, facets: true})", query)
         assert {r["id"] for r in result["results"]} == oracle.ids(query), query
         assert result["total"] == len(oracle.ids(query))
         assert set(result["facets"]) == {"year", "department", "topic", "type"}
@@ -115,7 +115,7 @@ def test_the_javascript_api_returns_what_the_substring_scan_finds(browser, serve
 def test_filters_and_date_sort_keep_every_match(browser, server):
     page, _ = open_page(browser, server + "search.html")
     page.evaluate("ArchiveSearch.ready")
-    everything = page.evaluate("ArchiveSearch.search('发展', {limit: null})")
+    everything = page.evaluate("ArchiveSearch.search('发展', {limit: null, facets: true})")
     by_date = page.evaluate("ArchiveSearch.search('发展', {limit: null, sort: 'date'})")
     assert sorted(r["id"] for r in everything["results"]) == sorted(r["id"] for r in by_date["results"])
     dates = [r["date"] or "" for r in by_date["results"] if r["date"]]
