@@ -1,0 +1,117 @@
+"""The browser bundle (archive/search_index.py): byte-identical builds, incremental rebuilds equal
+to clean ones, and the JavaScript query parser against archive/query.py."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
+from support import CONTENT, NodeEngine, load_site  # noqa: E402
+
+from archive.departments import DepartmentTable  # noqa: E402
+from archive.query import department_aliases, parse_query  # noqa: E402
+from archive.search_index import decode_doc_list, doc_list, segments_of, write_search_bundle  # noqa: E402
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def bundle(content: Path, out: Path, store: Path) -> dict[str, bytes]:
+    site = load_site(content, store)
+    write_search_bundle(site, out, site.config)
+    return tree(out / "search")
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    first = bundle(CONTENT, tmp_path / "a", tmp_path / "store-a")
+    second = bundle(CONTENT, tmp_path / "b", tmp_path / "store-b")
+    assert first == second
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "delete"])
+def test_an_incremental_rebuild_equals_a_clean_build(tmp_path, change):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    store = tmp_path / "store"
+    bundle(content, tmp_path / "before", store)
+    paths = sorted(content.glob("*.md"))
+    if change == "edit":
+        paths[5].write_text(paths[5].read_text(encoding="utf-8") + "\n新增一段关于城市更新的文字。\n", encoding="utf-8")
+    elif change == "add":
+        text = paths[3].read_text(encoding="utf-8").replace(f"id: {paths[3].stem}", "id: 2030-01-01-01", 1)
+        (content / "2030-01-01-01.md").write_text(text, encoding="utf-8")
+    else:
+        paths[7].unlink()
+    incremental = bundle(content, tmp_path / "after", store)
+    clean = bundle(content, tmp_path / "clean", tmp_path / "store-clean")
+    assert incremental == clean
+
+
+def test_segment_boundaries_do_not_move_when_a_document_is_added():
+    ids = [f"doc-{n:05d}" for n in range(20000)]
+    before = segments_of(ids)
+    after = segments_of(ids[:100] + ["new-doc"] + ids[100:])
+    ends_before = {ids[end - 1] for _, end in before}
+    ends_after = {([*ids[:100], "new-doc", *ids[100:]])[end - 1] for _, end in after}
+    assert len(ends_before ^ ends_after) <= 2
+
+
+@given(st.lists(st.integers(0, 999), unique=True).map(sorted))
+def test_document_lists_round_trip(numbers):
+    assert decode_doc_list(doc_list(numbers, 1000)) == numbers
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundle")
+    site = load_site(CONTENT, out / "store")
+    write_search_bundle(site, out / "site", site.config)
+    node = NodeEngine(out / "site")
+    yield site, node
+    node.close()
+
+
+def python_terms(site, query):
+    aliases = department_aliases(DepartmentTable.load(site.config.path("data.departments")))
+    return [{"text": t.text, "alternatives": list(t.alternatives), "exclude": t.exclude, "phrase": t.phrase,
+             "field": t.field} for t in parse_query(query, aliases)]
+
+
+def js_terms(node, query):
+    terms = node.ask({"parse": query})["terms"]
+    return [{key: term[key] for key in ("text", "alternatives", "exclude", "phrase", "field")} for term in terms]
+
+
+@pytest.mark.parametrize("query", ["营商环境", '"2024 招商" -会议', "title:重点 doc_number:长府", "發改委", "－招商 “公园城市”",
+                                   "ＡＢＣ　abc", '"未闭合', "-", "title:", "a\u200bb"])
+def test_javascript_parses_queries_as_python_does(engine, query):
+    site, node = engine
+    assert js_terms(node, query) == python_terms(site, query)
+
+
+def shape(terms):
+    # The browser's fold table holds only mappings into the archive's characters (a query character
+    # folding to anything else cannot match), so texts may differ in such characters, never in length.
+    return [(t["exclude"], t["phrase"], t["field"], len(t["text"]), len(t["alternatives"])) for t in terms]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+       | st.text(alphabet='"“”-－: \u3000title_docnumber营商环境发改委', max_size=40))
+def test_the_javascript_parser_takes_any_string(engine, query):
+    site, node = engine
+    assert shape(js_terms(node, query)) == shape(python_terms(site, query))
+
+
+def test_a_thousand_character_query_answers(engine):
+    _, node = engine
+    answer = node.search("的" * 400 + " 营商环境 " * 60 + "x" * 300)
+    assert "error" not in answer
+    long_phrase = node.search("为" * 1000)
+    assert "error" not in long_phrase and long_phrase["total"] == 0
