@@ -35,6 +35,8 @@ from typing import Any, Iterator
 
 import yaml
 
+from archive.config import load_yaml
+
 KINDS = ("委办局", "街镇", "other")
 LEVELS = ("区", "市", "国家")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -130,7 +132,7 @@ class DepartmentTable:
     def load(cls, path: Path | str) -> "DepartmentTable":
         path = Path(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise DataError(f"{path}: file not found; the department table is configured as data.departments in site.yaml") from None
         except (OSError, UnicodeDecodeError) as error:

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from .config import SAFE_DUMPER, SAFE_LOADER
+
 # The fifteen 公文 types of 《党政机关公文处理工作条例》(2012), plus the work report.
 DOC_TYPES = (
     "决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知",
@@ -65,12 +67,7 @@ class Document:
         return int(self.date[:4]) if self.date else None
 
 
-# libyaml's parser when the wheel has it: content files are read on every build, 100,000 of them at scale.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _Loader(_SafeLoader):
+class _Loader(SAFE_LOADER):
     """Safe loader that leaves dates as text, so an impossible date is a validation message, not a crash."""
 
 
@@ -186,7 +183,7 @@ def load_document(path: Path) -> Document:
     return parse_document(text, path)
 
 
-class _Dumper(_SafeDumper):
+class _Dumper(SAFE_DUMPER):
     pass
 
 

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from archive.config import load_yaml
 from archive.departments import SLUG_PATTERN, DataError, trie_pattern
 
 _WHITESPACE = re.compile(r"\s+")
@@ -50,7 +51,7 @@ class TopicRules:
     def load(cls, path: Path | str) -> "TopicRules":
         path = Path(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise DataError(f"{path}: file not found; the topic rules are configured as data.topics in site.yaml") from None
         except (OSError, UnicodeDecodeError) as error:
