@@ -3,7 +3,7 @@
 The cache folder sits beside the output folder (`site/` -> `site.cache/`) and only ever makes a build
 faster: deleting it, or a cache written by other code, costs one full build and changes no output.
 
-- `DocumentCache`: each content file's Document and model.Features, keyed by the path as given and
+- `DocumentCache`: each content file's Document and model.Features, keyed by the path as found and
   trusted while the file's size and modification time are unchanged. Kept in shards by path, so a
   rebuild after editing one file rewrites one shard.
 - `PageManifest`: url -> fingerprint of the data the file was made from (render.Renderer.plan), for the
@@ -124,20 +124,20 @@ class DocumentCache:
     def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
         return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
-    def get(self, path: Path, stat: os.stat_result) -> tuple[Document, Any] | None:
-        found = self._shard(self._shard_of(str(path))).get(str(path))
+    def get(self, path: str, stat: os.stat_result) -> tuple[Document, Any] | None:
+        found = self._shard(self._shard_of(path)).get(path)
         if found is None or found[0] != self._stamp(stat):
             return None
         return found[1], found[2]
 
-    def put(self, path: Path, stat: os.stat_result, document: Document, features: Any) -> None:
-        number = self._shard_of(str(path))
-        self._shard(number)[str(path)] = (self._stamp(stat), document, features)
+    def put(self, path: str, stat: os.stat_result, document: Document, features: Any) -> None:
+        number = self._shard_of(path)
+        self._shard(number)[path] = (self._stamp(stat), document, features)
         self._dirty.add(number)
 
-    def forget_others(self, paths: Iterable[Path]) -> None:
+    def forget_others(self, paths: Iterable[str]) -> None:
         """Drop every file but these (deleted files must not pile up in the cache)."""
-        keep = {str(path) for path in paths}
+        keep = set(paths)
         for number in range(SHARDS):
             shard = self._shard(number)
             gone = [key for key in shard if key not in keep]

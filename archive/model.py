@@ -40,8 +40,12 @@ FINGERPRINT_CHARS = 2000
 FINGERPRINT_BITS = 1 << 13
 # Text overlap (Jaccard of fingerprints) from which a document counts as related on its text alone.
 RELATED_OVERLAP = 0.1
-# Below this many files to parse, starting worker processes costs more than it saves.
+# Below this many files to parse, or documents to find related ones for, starting worker processes
+# costs more than it saves.
 PARALLEL_MIN_FILES = 200
+PARALLEL_MIN_RELATED = 3000
+# Documents a related-documents worker takes at a time.
+RELATED_CHUNK = 500
 # A file modified this close to the moment it was read may change again within the file system's
 # timestamp granularity without its size or mtime changing, so its parse is not kept in the cache.
 RACY_NS = 2_000_000_000
@@ -94,11 +98,11 @@ class Features(NamedTuple):
 class DocumentCache(Protocol):
     """Parsed content files kept between builds (archive.cache.DocumentCache implements it)."""
 
-    def get(self, path: Path, stat: os.stat_result) -> tuple[Document, Features] | None: ...
+    def get(self, path: str, stat: os.stat_result) -> tuple[Document, Features] | None: ...
 
-    def put(self, path: Path, stat: os.stat_result, document: Document, features: Features) -> None: ...
+    def put(self, path: str, stat: os.stat_result, document: Document, features: Features) -> None: ...
 
-    def forget_others(self, paths: Iterable[Path]) -> None: ...
+    def forget_others(self, paths: Iterable[str]) -> None: ...
 
 
 @dataclass(eq=False)
@@ -243,12 +247,10 @@ def read_content(content_dir: Path, cache: DocumentCache | None = None,
                  workers: int = 1) -> tuple[list[tuple[Document, Features]], list[str]]:
     """load_content() with each document's Features. Files whose size and modification time match
     the cache are not parsed again; the others are parsed by up to `workers` processes."""
-    content_dir = Path(content_dir)
-    paths = [path for path in sorted(content_dir.rglob("*.md"))
-             if not any(part.startswith(".") for part in path.relative_to(content_dir).parts)]
+    paths = _content_files(str(Path(content_dir)))
     scanned = time.time_ns()
-    stats = {path: path.stat() for path in paths}
-    results: dict[Path, tuple[Document, Features] | str] = {}
+    stats = {path: os.stat(path) for path in paths}
+    results: dict[str, tuple[Document, Features] | str] = {}
     if cache is not None:
         cache.forget_others(paths)
         for path in paths:
@@ -269,7 +271,7 @@ def read_content(content_dir: Path, cache: DocumentCache | None = None,
 
     loaded: list[tuple[Document, Features]] = []
     problems: list[str] = []
-    owner: dict[str, Path] = {}
+    owner: dict[str, str] = {}
     for path in paths:
         result = results[path]
         if isinstance(result, str):
@@ -284,19 +286,35 @@ def read_content(content_dir: Path, cache: DocumentCache | None = None,
     return loaded, problems
 
 
-def _parse(path: Path) -> tuple[Document, Features] | str:
+def _content_files(folder: str) -> list[str]:
+    """The *.md files under folder, hidden files and folders left out, in path order (folder by
+    folder, as pathlib sorts). Plain strings: pathlib costs more than the rest of a rebuild's scan."""
+    found: list[str] = []
+    with os.scandir(folder) as items:
+        for item in items:
+            if item.name.startswith("."):
+                continue
+            if item.is_dir(follow_symlinks=False):
+                found += _content_files(item.path)
+            elif item.name.endswith(".md") and item.is_file():
+                found.append(item.path)
+    return sorted(found, key=lambda path: path.split(os.sep))
+
+
+def _parse(path: str) -> tuple[Document, Features] | str:
     """One content file parsed, or the problem naming it (a string, so it crosses process boundaries)."""
     try:
-        doc = load_document(path)
+        doc = load_document(Path(path))
     except DocumentError as error:
         return str(error)
     return doc, features(doc)
 
 
 def assemble(documents: list[Document], config: Any, departments: Any, topics: Any,
-             features_by_id: dict[str, Features] | None = None) -> Site:
+             features_by_id: dict[str, Features] | None = None, workers: int = 1) -> Site:
     """Build the Site from loaded documents, the department table and the topic rules. Features
-    already computed (by read_content) can be passed by document id; missing ones are computed."""
+    already computed (by read_content) can be passed by document id; missing ones are computed.
+    Related documents are scored by up to `workers` processes."""
     features_by_id = features_by_id or {}
     warnings: list[str] = []
     index = _Indexer(departments, topics)
@@ -306,7 +324,7 @@ def assemble(documents: list[Document], config: Any, departments: Any, topics: A
         entry.digest = feature.digest
         index.file(entry)
     _link_in_time(entries)
-    _link_related(entries, found, config.get("build.related_count"))
+    _link_related(entries, found, config.get("build.related_count"), workers)
     _link_citations(entries, found)
     return Site(
         config=config,
@@ -346,6 +364,8 @@ class _Indexer:
         self._types: dict[str, Collection] = {}
         self._departments: dict[str, Collection | None] = {}
         self._short_names: dict[str, str] = {}
+        self._department_terms: dict[str, Term] = {}
+        self._topic_terms: dict[str, Term] = {}
         self._topics: dict[str, Collection] = {}
 
     def entry(self, doc: Document, warnings: list[str]) -> Entry:
@@ -409,10 +429,20 @@ class _Indexer:
             term.collection.entries.append(entry)
 
     def departments_named(self, names: Any) -> list[Term]:
-        return [Term(name, self._department(name), self._short_names.get(name, "")) for name in _texts(names)]
+        return [self._department_terms.get(name) or self._department_term(name) for name in _texts(names)]
 
     def topics_named(self, labels: Any) -> list[Term]:
-        return [Term(label, self._topic(label)) for label in _texts(labels)]
+        return [self._topic_terms.get(label) or self._topic_term(label) for label in _texts(labels)]
+
+    # One Term per name, shared by every document naming it (a Term is never changed once made).
+    def _department_term(self, name: str) -> Term:
+        collection = self._department(name)
+        term = self._department_terms[name] = Term(name, collection, self._short_names.get(name, ""))
+        return term
+
+    def _topic_term(self, label: str) -> Term:
+        term = self._topic_terms[label] = Term(label, self._topic(label))
+        return term
 
     def _department(self, name: str) -> Collection | None:
         if name not in self._departments:
@@ -478,7 +508,7 @@ def _link_in_time(entries: list[Entry]) -> None:
         older.next = newer
 
 
-def _link_related(entries: list[Entry], found: list[Features], count: int) -> None:
+def _link_related(entries: list[Entry], found: list[Features], count: int, workers: int = 1) -> None:
     """Related documents: candidates are the documents nearest in time along each department, topic
     and type list the document is on; each candidate scores for shared departments and topics and
     for text overlap. The work per document is bounded, so the whole pass is linear in documents."""
@@ -487,31 +517,57 @@ def _link_related(entries: list[Entry], found: list[Features], count: int) -> No
 
     def mask(terms: list[Term]) -> int:
         value = 0
-        for term in _unique(terms):
+        for term in terms:
             value |= 1 << bit_of.setdefault(id(term.collection), len(bit_of))
         return value
 
-    department_masks = [mask(entry.departments) for entry in entries]
-    topic_masks = [mask(entry.topics) for entry in entries]
-
-    # Where each document stands on each list it walks: (ranks of the list's members, its index there).
-    # A work report names dozens of bodies: its first few departments and topics are enough.
-    walks: list[list[tuple[list[int], int]]] = [[] for _ in entries]
-    walked = [{id(t.collection) for t in _unique(e.departments)[:RELATED_LISTS] + _unique(e.topics)[:RELATED_LISTS]}
-              | {id(e.type)} for e in entries]
-    lists = {id(e.type): e.type for e in entries}
+    department_masks: list[int] = []
+    topic_masks: list[int] = []
+    # The lists each document walks; a work report names dozens of bodies: its first few departments
+    # and topics are enough.
+    walked: list[set[int]] = []
+    lists: dict[int, Collection] = {}
     for entry in entries:
-        for term in _unique(entry.departments)[:RELATED_LISTS] + _unique(entry.topics)[:RELATED_LISTS]:
-            lists[id(term.collection)] = term.collection
+        departments, topics = _unique(entry.departments), _unique(entry.topics)
+        department_masks.append(mask(departments))
+        topic_masks.append(mask(topics))
+        mine = [term.collection for term in departments[:RELATED_LISTS] + topics[:RELATED_LISTS]] + [entry.type]
+        walked.append({id(collection) for collection in mine})
+        lists.update((id(collection), collection) for collection in mine)
+    # Where each document stands on each list it walks: (ranks of the list's members, its index there).
+    walks: list[list[tuple[list[int], int]]] = [[] for _ in entries]
     for key, collection in lists.items():
         ranks = [rank[id(member)] for member in collection.entries]
         for index, position in enumerate(ranks):
             if key in walked[position]:
                 walks[position].append((ranks, index))
 
-    bits = [feature.bits for feature in found]
-    sizes = [feature.size for feature in found]
-    for position, entry in enumerate(entries):
+    _RELATED.update(walks=walks, bits=[feature.bits for feature in found], sizes=[feature.size for feature in found],
+                    departments=department_masks, topics=topic_masks, count=count)
+    try:
+        positions = range(len(entries))
+        if workers > 1 and len(entries) >= PARALLEL_MIN_RELATED:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                chunks = [positions[start:start + RELATED_CHUNK] for start in range(0, len(entries), RELATED_CHUNK)]
+                found_related = [related for chunk in pool.map(_related_of, chunks) for related in chunk]
+        else:
+            found_related = _related_of(positions)
+    finally:
+        _RELATED.clear()
+    for entry, related in zip(entries, found_related):
+        entry.related = [entries[other] for other in related]
+
+
+# What the forked related-documents workers read (set just before they start).
+_RELATED: dict[str, Any] = {}
+
+
+def _related_of(positions: range) -> list[list[int]]:
+    """The related documents (as ranks) of the documents at these ranks; see _link_related."""
+    walks, bits, sizes = _RELATED["walks"], _RELATED["bits"], _RELATED["sizes"]
+    department_masks, topic_masks, count = _RELATED["departments"], _RELATED["topics"], _RELATED["count"]
+    results = []
+    for position in positions:
         candidates: set[int] = set()
         for ranks, index in walks[position]:
             candidates.update(ranks[max(0, index - RELATED_WINDOW): index + RELATED_WINDOW + 1])
@@ -523,12 +579,13 @@ def _link_related(entries: list[Entry], found: list[Features], count: int) -> No
             common = (mine & bits[other]).bit_count()
             overlap = common / ((my_size + sizes[other] - common) or 1)
             shared_departments = (my_departments & department_masks[other]).bit_count()
-            shared_topics = (my_topics & topic_masks[other]).bit_count()
+            shared_topics = (my_topics & topic_masks[other]).bit_count() if my_topics else 0
             if shared_departments or shared_topics or overlap >= RELATED_OVERLAP:
                 score = 2 * shared_departments + shared_topics + 10 * overlap
                 scored.append((-score, abs(other - position), other))
         scored.sort()
-        entry.related = [entries[other] for _, _, other in scored[:count]]
+        results.append([other for _, _, other in scored[:count]])
+    return results
 
 
 def _normal(text: str) -> str:

@@ -16,7 +16,8 @@ import io
 import json
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+import threading
+from pathlib import Path
 from typing import Any, Iterator
 
 from archive import urls
@@ -44,7 +45,11 @@ class SiteWriter:
         self.path.mkdir(parents=True)
         (self.path / MARKER).write_bytes(b"")
         self.files = 0
-        self._folders: set[Path] = {self.path}
+        self._deleting: threading.Thread | None = None
+        # Plain strings below: a rebuild takes tens of thousands of files, and pathlib is slow at that.
+        self._new = str(self.path)
+        self._previous = str(self.out)
+        self._folders: set[str] = {self._new}
 
     def _remove_leftovers(self) -> None:
         """Folders aside from a build that was killed before it could clean up (one build per output folder)."""
@@ -54,11 +59,12 @@ class SiteWriter:
             if (stale / MARKER).exists():
                 shutil.rmtree(stale, ignore_errors=True)
 
-    def _target(self, url: str) -> Path:
-        target = self.path.joinpath(*_safe_parts(url))
-        if target.parent not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
+    def _target(self, url: str) -> str:
+        target = os.path.join(self._new, *_safe_parts(url))
+        folder = os.path.dirname(target)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
         return target
 
     def write(self, url: str, data: str | bytes) -> None:
@@ -68,7 +74,7 @@ class SiteWriter:
             handle = open(target, "xb")
         except FileExistsError:
             # Replace, never overwrite: the file there may be a hard link into the previous site.
-            target.unlink()
+            os.unlink(target)
             handle = open(target, "xb")
         with handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
@@ -77,8 +83,8 @@ class SiteWriter:
     def reuse(self, url: str) -> bool:
         """Take the file at url from the previous site (a hard link, or a copy where the file system
         has none); False when the previous site has no such file."""
-        source = self.out.joinpath(*_safe_parts(url))
         target = self._target(url)
+        source = self._previous + target[len(self._new):]
         try:
             os.link(source, target)
         except FileNotFoundError:
@@ -100,7 +106,10 @@ class SiteWriter:
         for path in sorted(p for p in Path(source).rglob("*") if p.is_file()):
             self.write(prefix + path.relative_to(source).as_posix(), path.read_bytes())
 
-    def commit(self) -> None:
+    def commit(self, wait: bool = True) -> None:
+        """Swap the new site in. The previous one is deleted then, or, with wait=False, in a thread
+        while the caller goes on (its search index files alone can take seconds to delete); close()
+        waits for that. A deletion cut short is finished by the next build (_remove_leftovers)."""
         if self.out.exists():
             self.out.rename(self._old)
         try:
@@ -109,7 +118,16 @@ class SiteWriter:
             if self._old.exists():
                 self._old.rename(self.out)
             raise
-        shutil.rmtree(self._old, ignore_errors=True)
+        self._deleting = threading.Thread(target=shutil.rmtree, args=(self._old,), kwargs={"ignore_errors": True})
+        self._deleting.start()
+        if wait:
+            self.close()
+
+    def close(self) -> None:
+        """Wait until the previous site is deleted."""
+        if self._deleting is not None:
+            self._deleting.join()
+            self._deleting = None
 
     def abort(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -124,10 +142,10 @@ def read_marker(out_dir: Path) -> str | None:
 
 
 def _safe_parts(url: str) -> list[str]:
-    path = PurePosixPath(url)
-    if not url.isascii() or path.is_absolute() or "\\" in url or any(part in ("", ".", "..") for part in path.parts) or not path.parts:
+    parts = url.split("/")
+    if not url.isascii() or "\\" in url or any(part in ("", ".", "..") for part in parts):
         raise OutputError(f"{url!r}: refusing to write outside the output folder")
-    return list(path.parts)
+    return parts
 
 
 def dumps(value: Any) -> bytes:
@@ -165,8 +183,10 @@ def document_data(entry: Any) -> bytes:
 
 
 def catalog(site: Site) -> Iterator[tuple[str, bytes]]:
-    """(url, bytes) of the catalog as JSON and as CSV."""
-    yield urls.CATALOG_JSON, dumps([_record(entry) for entry in site.entries])
+    """(url, bytes) of the catalog as JSON (one document a line) and as CSV."""
+    # The whole catalog is written every build: json's C encoder does it only without indent.
+    lines = [json.dumps(_record(entry), ensure_ascii=False, sort_keys=True) for entry in site.entries]
+    yield urls.CATALOG_JSON, ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(CATALOG_FIELDS)

@@ -99,7 +99,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
     loaded, problems = model.read_content(content_dir, documents, workers)
     clock.lap("load")
     site = model.assemble([doc for doc, _ in loaded], config, departments, topics,
-                          {doc.id: found for doc, found in loaded})
+                          {doc.id: found for doc, found in loaded}, workers)
     del loaded
     clock.lap("assemble")
     report = BuildReport(documents=len(site.entries), warnings=site.warnings, errors=problems,
@@ -138,17 +138,21 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
         fingerprints = {page.url: page.fingerprint for page in planned}
         token = cache.PageManifest.token(recipe, fingerprints)
         writer.mark(token)
-        writer.commit()
+        writer.commit(wait=False)
         clock.lap("swap")
     except BaseException:
         writer.abort()
         raise
-    report.written = True
-    manifest.save(recipe, token, fingerprints)
-    documents.save()
-    clock.lap("cache")
-    staff_search.update_index(site, config.path("paths.search_index"))
-    clock.lap("staff index")
+    try:
+        report.written = True
+        manifest.save(recipe, token, fingerprints)
+        documents.save()
+        clock.lap("cache")
+        staff_search.update_index(site, config.path("paths.search_index"))
+        clock.lap("staff index")
+    finally:
+        writer.close()
+    clock.lap("old site deleted")
     report.timings = clock.laps
     return _finish(report, started)
 

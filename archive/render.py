@@ -25,7 +25,7 @@ from typing import Any, Iterator
 import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from archive import urls
 from archive.model import Collection, Entry, Site
@@ -131,6 +131,37 @@ def page_window(number: int, count: int) -> list[int | None]:
     return window
 
 
+# Departments and topics as links to their pages: Python rather than template macros, because a work
+# report names dozens of bodies and a task table two per row, and a macro call costs tens of times more.
+
+@jinja2.pass_context
+def terms(context: Any, items: list[Any], short: bool = False) -> Markup:
+    """Terms joined with 、, each a link to its page when it has one; with short, the display short
+    name is shown and the full name goes in the title attribute."""
+    links = context["url"]
+    shown = []
+    for item in items:
+        label = item.short if short else item.label
+        title = Markup(' title="%s"') % item.label if label != item.label else ""
+        if item.collection is not None:
+            shown.append(Markup('<a href="%s"%s>%s</a>') % (links.collection(item.collection), title, label))
+        elif title:
+            shown.append(Markup("<span%s>%s</span>") % (title, label))
+        else:
+            shown.append(escape(label))
+    return Markup("、").join(shown)
+
+
+@jinja2.pass_context
+def term(context: Any, item: Any) -> Markup:
+    return terms(context, [item])
+
+
+@jinja2.pass_context
+def short_terms(context: Any, items: list[Any]) -> Markup:
+    return terms(context, items, short=True)
+
+
 def environment(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
@@ -142,6 +173,9 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["cndate"] = chinese_date
     env.globals["page_window"] = page_window
+    env.globals["term"] = term
+    env.globals["terms"] = terms
+    env.globals["short_terms"] = short_terms
     env.globals["CSP"] = Markup(CONTENT_SECURITY_POLICY)
     return env
 
@@ -165,12 +199,14 @@ class Renderer:
 
     def plan(self, site: Site) -> list[Planned]:
         """The document pages and collection index pages, each with the fingerprint of its data."""
-        planned = [Planned(entry.url, _fingerprint(self._document_view(entry)), ("document", index))
+        # Each document as lists show it, worked out once: most documents appear on a dozen pages.
+        brief = {id(entry): _brief(entry) for entry in site.entries}
+        planned = [Planned(entry.url, _fingerprint(self._document_view(entry, brief)), ("document", index))
                    for index, entry in enumerate(site.entries)]
         for index, collection in enumerate(site.collections()):
             for number in range(1, collection.page_count(self.page_size) + 1):
-                planned.append(Planned(collection.url(number), _fingerprint(self._collection_view(collection, number)),
-                                       ("collection", index, number)))
+                view = self._collection_view(collection, number, brief)
+                planned.append(Planned(collection.url(number), _fingerprint(view), ("collection", index, number)))
         return planned
 
     def render(self, site: Site, planned: Planned, collections: list[Collection] | None = None) -> Page:
@@ -213,28 +249,29 @@ class Renderer:
                             page_number=number, page_count=collection.page_count(self.page_size),
                             first_rank=start + 1)
 
-    @staticmethod
-    def _document_view(entry: Entry) -> tuple:
-        """Everything document.html reads, as plain values (Renderer.plan's fingerprint)."""
-        return ("document", entry.digest, entry.url, entry.doc_type, _collection_view_of(entry.year),
-                _collection_view_of(entry.type), _terms_view(entry.issuer and [entry.issuer]),
-                _terms_view(entry.departments), _terms_view(entry.topics),
-                [(_terms_view(item.departments), _terms_view(item.topics)) for item in entry.agenda],
-                [(_terms_view(row.lead), _terms_view(row.support)) for row in entry.tasks],
-                sorted((text, target.url) for text, target in entry.citation_texts.items()),
-                [_brief(e) for e in entry.cites], len(entry.cited_by),
-                [_brief(e) for e in entry.cited_by[:CITED_BY_SHOWN]], [_brief(e) for e in entry.related],
-                entry.previous and _brief(entry.previous), entry.next and _brief(entry.next))
+    # A page's labels, term links and short names, its year and type follow from its own document
+    # (entry.digest) and the data tables, and a change of table or code changes the recipe that every
+    # fingerprint is compared under (cache.site_recipe): the views below hold only what other
+    # documents contribute.
 
-    def _collection_view(self, collection: Collection, number: int) -> tuple:
+    @staticmethod
+    def _document_view(entry: Entry, brief: dict[int, str]) -> tuple:
+        """Everything document.html reads, as plain values (Renderer.plan's fingerprint)."""
+        return ("document", entry.digest,
+                sorted((text, target.url) for text, target in entry.citation_texts.items()),
+                [brief[id(e)] for e in entry.cites], len(entry.cited_by),
+                [brief[id(e)] for e in entry.cited_by[:CITED_BY_SHOWN]], [brief[id(e)] for e in entry.related],
+                entry.previous and brief[id(entry.previous)], entry.next and brief[id(entry.next)])
+
+    def _collection_view(self, collection: Collection, number: int, brief: dict[int, str]) -> tuple:
         """Everything collection.html reads for one page (Renderer.plan's fingerprint)."""
         start = (number - 1) * self.page_size
-        view = ("collection", _collection_view_of(collection), collection.group, len(collection.entries),
-                number, collection.page_count(self.page_size),
-                [_brief(e) for e in collection.entries[start:start + self.page_size]])
+        view = ("collection", collection.kind, collection.slug, collection.label, collection.group,
+                len(collection.entries), number, collection.page_count(self.page_size),
+                [brief[id(e)] for e in collection.entries[start:start + self.page_size]])
         if number == 1:
-            view += (len(collection.agenda), [(item.subject, _brief(e)) for e, item in collection.agenda[:self.page_size]],
-                     len(collection.tasks), [(role, row.task, row.number, _brief(e))
+            view += (len(collection.agenda), [(item.subject, brief[id(e)]) for e, item in collection.agenda[:self.page_size]],
+                     len(collection.tasks), [(role, row.task, row.number, brief[id(e)])
                                              for e, row, role in collection.tasks[:self.page_size]])
         return view
 
@@ -271,14 +308,6 @@ def _fingerprint(view: tuple) -> str:
     return hashlib.blake2b(repr(view).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def _brief(entry: Entry) -> tuple:
-    """What a list of documents shows of each one."""
-    return entry.url, entry.title, entry.date, entry.meta.get("doc_number"), entry.doc_type
-
-
-def _collection_view_of(collection: Collection) -> tuple:
-    return collection.kind, collection.slug, collection.label
-
-
-def _terms_view(terms: Any) -> list:
-    return [(t.label, t.short, t.collection and _collection_view_of(t.collection)) for t in terms or []]
+def _brief(entry: Entry) -> str:
+    """What a list of documents shows of each one (as text, so that views repr quickly)."""
+    return repr((entry.url, entry.title, entry.date, entry.meta.get("doc_number"), entry.doc_type))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import pipeline
+from archive import model, pipeline
 from archive.config import ConfigError
 from archive.serve import make_server
 from conftest import SITE_FIXTURE, site_config
@@ -108,3 +108,84 @@ def test_the_local_server_listens_on_loopback_only(built_site):
         assert server.server_address[0] == "127.0.0.1"
     finally:
         server.server_close()
+
+
+def _edit(content: Path) -> None:
+    """Retitle one document: its neighbours, the lists that show it and what cites it change too."""
+    path = content / "cn-2024-minutes-73.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\ntitle: ", "\ntitle: 改题后的", 1), encoding="utf-8")
+
+
+def _add(content: Path) -> None:
+    """A new document citing another, in the middle of the time line."""
+    (content / "cn-2022-new.md").write_text(
+        "---\nid: cn-2022-new\ntitle: 关于新增文件的通知\ndoc_type: 通知\ndate: 2022-06-01\n"
+        "departments:\n- 上海市长宁区财政局\n---\n\n根据长府〔2020〕8号，现通知如下。\n", encoding="utf-8")
+
+
+def _delete(content: Path) -> None:
+    (content / "cn-2024-minutes-70.md").unlink()
+
+
+@pytest.mark.parametrize("change", [_edit, _add, _delete], ids=["edit", "add", "delete"])
+def test_a_rebuild_after_a_change_equals_a_clean_build_and_renders_only_what_changed(tmp_path, content_copy, change):
+    config = site_config(tmp_path)
+    out = tmp_path / "site"
+    pipeline.build(config, content_dir=content_copy, out_dir=out, progress=False)
+    unchanged = pipeline.build(config, content_dir=content_copy, out_dir=out, progress=False)
+    assert unchanged.reused > 0 and unchanged.rendered < 20  # the summary pages only
+    change(content_copy)
+    report = pipeline.build(config, content_dir=content_copy, out_dir=out, progress=False)
+    clean = tmp_path / "clean"
+    pipeline.build(site_config(tmp_path / "other"), content_dir=content_copy, out_dir=clean, progress=False)
+    assert tree(out) == tree(clean)
+    assert 0 < report.rendered < report.reused
+
+
+def test_the_previous_site_keeps_its_own_files_when_pages_are_reused(tmp_path, content_copy):
+    config = site_config(tmp_path)
+    out = tmp_path / "site"
+    pipeline.build(config, content_dir=content_copy, out_dir=out, progress=False)
+    page = out / "2020" / "cn-2020-key-work-goals.html"
+    before = page.read_bytes()
+    kept = tmp_path / "kept.html"
+    kept.hardlink_to(page)  # the same file, as a visitor's server might still be sending it
+    _edit(content_copy)
+    pipeline.build(config, content_dir=content_copy, out_dir=out, progress=False)
+    assert kept.read_bytes() == before
+
+
+def test_a_manifest_that_does_not_describe_the_site_in_the_output_folder_is_ignored(tmp_path, content_copy):
+    config = site_config(tmp_path)
+    out = tmp_path / "site"
+    pipeline.build(config, content_dir=content_copy, out_dir=out, progress=False)
+    (out / ".archive-site").write_text("another build", encoding="ascii")
+    report = pipeline.build(config, content_dir=content_copy, out_dir=out, progress=False)
+    assert report.reused == 0
+
+
+def test_a_broken_cache_costs_a_full_build_and_changes_nothing(tmp_path, content_copy):
+    config = site_config(tmp_path)
+    out = tmp_path / "site"
+    pipeline.build(config, content_dir=content_copy, out_dir=out, progress=False)
+    before = tree(out)
+    for path in (tmp_path / "site.cache").rglob("*.pickle"):
+        path.write_bytes(b"not a pickle")
+    report = pipeline.build(config, content_dir=content_copy, out_dir=out, progress=False)
+    assert report.reused == 0 and report.exit_code == 0
+    assert tree(out) == before
+
+
+def test_worker_processes_build_the_same_site(tmp_path, content_copy, monkeypatch):
+    serial = tmp_path / "serial"
+    pipeline.build(site_config(tmp_path), content_dir=content_copy, out_dir=serial, progress=False, workers=1)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr(pipeline, "RENDER_CHUNK", 3)
+    monkeypatch.setattr(model, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(model, "PARALLEL_MIN_RELATED", 1)
+    monkeypatch.setattr(model, "RELATED_CHUNK", 3)
+    parallel = tmp_path / "parallel"
+    report = pipeline.build(site_config(tmp_path), content_dir=content_copy, out_dir=parallel, progress=False, workers=2)
+    assert report.exit_code == 0
+    assert tree(parallel) == tree(serial)
