@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -375,16 +374,3 @@ def test_empty_and_blank_input_give_empty_output():
     assert normalize_text(" \n\n\u3000\n") == ""
 
 
-def test_time_grows_linearly_with_document_size():
-    unit = raw("2024-03-27-executive-meeting-70") + raw("2018-01-10-government-work-report")
-
-    def seconds(copies: int) -> float:
-        text = unit * copies
-        start = time.perf_counter()
-        normalize_text(text)
-        return time.perf_counter() - start
-
-    small, large = seconds(4), seconds(32)
-    assert large < 16 * small + 0.05
-    megabytes = len((unit * 32).encode("utf-8")) / 1e6
-    assert large / megabytes < 2.0  # seconds per MB; about 0.2 on a quiet machine
