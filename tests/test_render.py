@@ -173,3 +173,23 @@ def test_a_citation_in_the_body_links_to_the_cited_document(pages):
     assert '<a href="../2024/cn-2024-minutes-73.html" class="citation">长府会议纪要〔2024〕13号</a>' in text
     assert ('<a href="../2020/cn-2020-key-work-goals.html" class="citation">'
             '《上海市长宁区人民政府关于印发区政府2020年重点工作目标的通知》</a>') in text
+
+
+def test_pages_that_summarise_the_archive_do_not_grow_with_it(tmp_path):
+    from archive.document import Document
+    tables = DepartmentTable.load(REPO / "data/departments.yaml"), TopicRules.load(REPO / "data/topics.yaml")
+    names = [d.name for d in tables[0] if not d.collective][:20]
+    labels = [t.label for t in tables[1].topics]
+    config = site_config(tmp_path)
+    sizes = []
+    for count in (200, 2000):
+        documents = [Document({"id": f"d{i}", "title": f"关于第{i}项工作的通知", "doc_type": "通知",
+                               "date": f"{2001 + i % 20}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                               "departments": [names[i % 20]], "topics": [labels[i % len(labels)]]},
+                              "根据会议要求，现通知如下。") for i in range(count)]
+        site = model.assemble(documents, config, *tables)
+        pages = {page.url: page.text for page in render.Renderer(config).summary_pages(site)}
+        sizes.append({url: len(text) for url, text in pages.items() if not url.startswith("sitemap-")})
+    for url in sizes[0]:
+        # Counts gain a digit; nothing else may grow.
+        assert sizes[1][url] - sizes[0][url] < 400, url
