@@ -51,6 +51,7 @@ SHARD_TARGET = 6_000  # characters per shard file the shard counts aim at
 PAGE = 6_000  # a root record longer than this is cut into pages with a directory
 SEGMENT_DOCS = 2_048  # expected documents per segment (a boundary follows 1 in this many documents)
 SEGMENT_MAX = 4 * SEGMENT_DOCS  # hard cap, so one segment's rebuild stays short
+WORD_CHARS = 2_000  # body characters cut into jieba words (see word_text)
 PIECE = 600  # plain-text characters per body piece (snippets and checking long terms)
 PARALLEL_MIN = 200  # below this many uncached documents a process pool costs more than it saves
 ANALYSIS_CACHE = "browser-analysis.pickle"  # in paths.search_index
@@ -59,6 +60,7 @@ CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.c
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 EPOCH = dt.date(1970, 1, 1)
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
+SHORT = 64  # lists shorter than this are encoded in plain Python (see varints)
 _DIGITS = np.frombuffer(ALPHABET.encode("ascii"), np.uint8).astype(np.uint32)
 
 
@@ -82,8 +84,23 @@ def varint_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _DIGITS[digits], count
 
 
+def _varint(value: int) -> str:
+    out = []
+    while value >= 32:
+        out.append(ALPHABET[32 | (value & 31)])
+        value >>= 5
+    out.append(ALPHABET[value])
+    return "".join(out)
+
+
 def varints(values) -> str:
-    codes, _ = varint_codes(np.asarray(list(values) if not isinstance(values, np.ndarray) else values, np.int64))
+    # Records are hundreds of thousands and most carry one or two short numbers: numpy's per-call
+    # cost (~100 us) dominated the whole build, so short lists are encoded in plain Python.
+    if not isinstance(values, np.ndarray):
+        values = list(values)
+        if len(values) < SHORT:
+            return "".join(_varint(int(v)) for v in values)
+    codes, _ = varint_codes(np.asarray(values, np.int64))
     return codes.astype(np.uint8).tobytes().decode("ascii")
 
 
@@ -102,6 +119,13 @@ def decode_varints(text: str) -> list[int]:
 
 def doc_list(numbers: np.ndarray, count: int) -> str:
     """Ascending document numbers as delta varints or, when shorter, a bitmap."""
+    if len(numbers) < SHORT and len(numbers) * 6 <= count + 6:
+        out, last = [], -1
+        for number in numbers:
+            number = int(number)
+            out.append(_varint(number - last - 1))
+            last = number
+        return "".join(out)
     numbers = np.asarray(numbers, np.int64)
     if len(numbers) * 6 > count + 6:
         bits = np.zeros((count + 5) // 6, np.int64)
@@ -198,6 +222,14 @@ def content_hash(doc: Document) -> str:
 _WORKER: dict[str, Any] = {}
 
 
+def word_text(values: dict[str, list[str]], plain: str) -> str:
+    """The text whose jieba words earn the ranking bonus: the metadata and the body's first
+    WORD_CHARS characters. A document's subject is in its title and opening; cutting whole bodies
+    was most of a first build's time (8 minutes for 10,000 documents) and filled the staff index
+    with postings that hardly move its ranking."""
+    return "\n".join([*(v for vs in values.values() for v in vs), plain[:WORD_CHARS]])
+
+
 def _analyse(item: tuple[dict, str]) -> dict:
     """What the bundle needs of one document; spread over cores and cached by content hash."""
     values, body_markdown = item
@@ -205,8 +237,7 @@ def _analyse(item: tuple[dict, str]) -> dict:
     meta = SEPARATOR.join(v for v in per_field.values() if v)
     plain = plain_text(body_markdown)
     body = fold(plain)
-    text = "\n".join([*(v for vs in values.values() for v in vs), plain])
-    words = sorted(set(_WORKER["segmenter"].words(text)))
+    words = sorted(set(_WORKER["segmenter"].words(word_text(values, plain))))
     groups = []
     pattern = _WORKER["pattern"]
     if pattern is not None:
@@ -240,6 +271,7 @@ class AnalysisCache:
         self.fingerprint = fingerprint
         self.entries: dict[str, dict] = {}
         self.used: dict[str, dict] = {}
+        self.added = False
         if path is not None and path.exists():
             try:
                 with path.open("rb") as handle:
@@ -250,7 +282,8 @@ class AnalysisCache:
                 self.entries = {}
 
     def save(self) -> None:
-        if self.path is None or self.used.keys() == self.entries.keys():
+        # Unchanged when every entry was read from the file and every one of them was used.
+        if self.path is None or (self.used.keys() == self.entries.keys() and not self.added):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
@@ -274,6 +307,7 @@ def analyse_all(documents: list[Document], keys: list[str], tokenizer: Segmenter
         results = [_analyse(item) for item in items]
     for (index, _), result in zip(missing, results):
         cache.entries[keys[index]] = result
+        cache.added = True
     out = []
     for key in keys:
         cache.used[key] = cache.entries[key]
@@ -324,7 +358,7 @@ def _record(kind: int, key: str, payload: str) -> str:
 
 
 def _units(text: str) -> int:
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def build_segment(analyses: list[dict]) -> dict[str, str]:
@@ -423,7 +457,7 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
         alive = alive[keep]
         frequent_depth[alive] = ell
 
-    items: list[tuple[int, int, int, str]] = []  # (first row, kind order, key length, record)
+    frequent_rows, frequent_lengths, frequent_records = [], [], []
     for ell, run_starts, run_ends in frequent:
         for start, end in zip(run_starts, run_ends):
             at = position[start:end]
@@ -431,7 +465,9 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
             meta_docs = np.unique(doc_of[at][in_meta[at]])
             key = _text(codes[position[start]:position[start] + ell])
             every = doc_list(docs, count)
-            items.append((int(start), 0, ell, _record(0, key[3:], varints([len(every)]) + every + doc_list(meta_docs, count))))
+            frequent_rows.append(int(start))
+            frequent_lengths.append(ell)
+            frequent_records.append(_record(0, key[3:], varints([len(every)]) + every + doc_list(meta_docs, count)))
 
     # Buckets: the suffixes below each frequent string (or infrequent root), front-coded.
     depth = np.where(frequent_depth == 0, 3, frequent_depth + 1)
@@ -477,52 +513,90 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
         (key_len, codes[position[bucket_first][key_owner] + 3 + key_within]),
         _varint_column(bucket_units),
     ])
-    all_entries = _text(entry_codes)
-    all_heads = _text(head_codes)
-    head_end = np.cumsum(head_lengths)
-    head_start = head_end - head_lengths
-    # Entry text offsets count code points here; _text keeps one Python character per code point.
-    for b in range(len(bucket_first)):
-        items.append((int(bucket_first[b]), 1, int(bucket_len[b]),
-                      all_heads[head_start[b]:head_end[b]] + all_entries[bucket_char_start[b]:bucket_char_end[b]]))
-    items.sort(key=lambda item: item[:3])
+    bucket_codes, bucket_lengths = _interleave([(head_lengths, head_codes),
+                                                (bucket_char_end - bucket_char_start, entry_codes)])
 
-    # Root records (first three characters), sharded by root; long ones paged with a directory.
-    roots: dict[str, list[tuple[int, str]]] = {}
-    root_keys = {}
-    for first_row, kind, _, text in items:
-        root = root_keys.get(first_row)
-        if root is None:
-            root = root_keys[first_row] = _text(codes[position[first_row]:position[first_row] + 3])
-        roots.setdefault(root, []).append((kind, text))
-    root_records = []
+    # Records in (first row, frequent before bucket, key length) order; rows sharing their first
+    # three characters (a root) are consecutive in suffix order, so each root's records are a run.
+    freq_lengths, freq_codes = _column_of_strings(frequent_records)
+    row = np.r_[np.array(frequent_rows, np.int64), bucket_first].astype(np.int64)
+    kind = np.r_[np.zeros(len(frequent_rows), np.int64), np.ones(len(bucket_first), np.int64)]
+    order = np.lexsort((np.r_[np.array(frequent_lengths, np.int64), bucket_len], kind, row))
+    lengths = np.r_[freq_lengths, bucket_lengths].astype(np.int64)
+    source = np.r_[freq_codes, bucket_codes].astype(np.uint32)
+    item_len = lengths[order]
+    owner, within = _ragged(item_len)
+    item_codes = source[(np.cumsum(lengths) - lengths)[order][owner] + within]
+    item_end = np.cumsum(item_len)
+    item_start = item_end - item_len
+    item_kind = kind[order]
+    at = position[row[order]]
+    item_root = (codes[at].astype(np.int64) << 42) | (codes[at + 1].astype(np.int64) << 21) | codes[at + 2]
+    root_first = np.nonzero(np.r_[True, item_root[1:] != item_root[:-1]])[0] if len(item_root) else np.zeros(0, np.int64)
+    root_last = np.r_[root_first[1:], len(item_root)]
+    item_roots = item_root[root_first]
+    body_len = item_end[root_last - 1] - item_start[root_first] if len(root_first) else np.zeros(0, np.int64)
+
+    # Every root: those with records and those with long jieba words only, in code point order
+    # (the keys' order, since each code point takes 21 bits).
+    word_roots = {(ord(r[0]) << 42) | (ord(r[1]) << 21) | ord(r[2]): r for r in long_words}
+    keys = np.union1d(item_roots, np.array(sorted(word_roots), np.int64)).astype(np.int64)
+    which = np.searchsorted(item_roots, keys)
+    has_items = which < len(item_roots)
+    has_items[has_items] = item_roots[which[has_items]] == keys[has_items]
+    body_start = np.where(has_items, item_start[root_first[np.minimum(which, len(root_first) - 1)]] if len(root_first) else 0, 0)
+    body_size = np.where(has_items, body_len[np.minimum(which, len(root_first) - 1)] if len(root_first) else 0, 0)
+
+    # A long root's records go to pages of at most PAGE characters (at least one record each);
+    # the root keeps its frequent strings' names and a page directory.
+    extra: list[str] = []
+    extra_start = len(item_codes)
     pages = 0
-    for root in sorted(set(roots) | set(long_words)):
-        parts = [text for _, text in roots.get(root, [])]
-        words = [_record(2, suffix, payload) for suffix, payload in long_words.get(root, [])]
-        body = "".join(parts)
-        if len(body) > PAGE:
-            directory = []
-            skeleton = [text for kind, text in roots[root] if kind == 0]
-            chunk: list[str] = []
-            size_now = 0
-            for text in parts:
-                if chunk and size_now + len(text) > PAGE:
-                    directory.append(_page_entry(chunk[0], pages))
-                    files[f"p{pages}"] = "".join(chunk)
-                    pages += 1
-                    chunk, size_now = [], 0
-                chunk.append(text)
-                size_now += len(text)
-            directory.append(_page_entry(chunk[0], pages))
-            files[f"p{pages}"] = "".join(chunk)
+    for index in np.nonzero(body_size > PAGE)[0]:
+        first_item, last_item = root_first[which[index]], root_last[which[index]]
+        ends = item_end[first_item:last_item]
+        starts_here = item_start[first_item:last_item]
+        skeleton = [_skeleton_entry(_text(item_codes[starts_here[i]:ends[i]]))
+                    for i in np.nonzero(item_kind[first_item:last_item] == 0)[0]]
+        directory = []
+        i = 0
+        while i < len(ends):
+            j = max(i + 1, int(np.searchsorted(ends, starts_here[i] + PAGE, side="right")))
+            page = _text(item_codes[starts_here[i]:ends[j - 1]])
+            directory.append(_page_entry(page, pages))
+            files[f"p{pages}"] = page
             pages += 1
-            body = "".join(_skeleton_entry(text) for text in skeleton) + "".join(directory)
-        body += "".join(words)
-        root_records.append((root, root + varints([_units(body)]) + body))
-    root_count, shards = _shards(root_records, SHARD_TARGET)
-    for index, text in enumerate(shards):
-        files[f"r{index}"] = text
+            i = j
+        text = "".join(skeleton) + "".join(directory)
+        body_start[index] = extra_start + sum(len(t) for t in extra)
+        body_size[index] = len(text)
+        extra.append(text)
+    if extra:
+        source = np.r_[item_codes, _column_of_strings(extra)[1]].astype(np.uint32)
+    else:
+        source = item_codes
+    owner, within = _ragged(body_size)
+    body_codes = source[body_start[owner] + within]
+    words = [("".join(_record(2, suffix, payload) for suffix, payload in long_words[word_roots[k]])
+              if k in word_roots else "") for k in keys.tolist()]
+    merged, merged_len = _interleave([(body_size, body_codes), _column_of_strings(words)])
+    owner, _ = _ragged(merged_len)
+    units = merged_len + np.bincount(owner, weights=merged > 0xFFFF, minlength=len(keys)).astype(np.int64)
+    root_codes = np.stack([keys >> 42, (keys >> 21) & 0x1FFFFF, keys & 0x1FFFFF], axis=1)
+    record_codes, record_len = _interleave([(np.full(len(keys), 3), root_codes.reshape(-1)), _varint_column(units),
+                                            (merged_len, merged)])
+    # Shards by key_hash of the root, computed for all roots at once.
+    total = int(record_len.sum())
+    root_count = 1
+    while total / root_count > SHARD_TARGET:
+        root_count *= 2
+    shard = ((root_codes[:, 0] * 961 + root_codes[:, 1] * 31 + root_codes[:, 2]) & 0xFFFFFFFF) % root_count
+    by_shard = np.argsort(shard, kind="stable")
+    owner, within = _ragged(record_len[by_shard])
+    ordered = record_codes[(np.cumsum(record_len) - record_len)[by_shard][owner] + within]
+    shard_end = np.cumsum(np.bincount(shard, weights=record_len, minlength=root_count).astype(np.int64))
+    for index in range(root_count):
+        files[f"r{index}"] = _text(ordered[shard_end[index - 1] if index else 0:shard_end[index]])
     files["_info"] = json.dumps({"count": count, "grams": shard_count, "roots": root_count, "width": width})
     return files
 
@@ -619,7 +693,7 @@ def analysis_salt(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> str:
     """What cached analyses and segments depend on besides the documents themselves."""
     return "/".join([str(FORMAT_VERSION), ANALYSIS_VERSION, tokenizer.fingerprint,
                      hashlib.sha256(json.dumps(groups, ensure_ascii=False).encode()).hexdigest()[:16],
-                     str(CONTEXT), str(FREQUENT), str(SHARD_TARGET), str(PAGE), str(PIECE)])
+                     str(CONTEXT), str(FREQUENT), str(WORD_CHARS), str(SHARD_TARGET), str(PAGE), str(PIECE)])
 
 
 def build_bundle(documents: list[Document], departments: DepartmentTable, tokenizer: Segmenter,
