@@ -323,6 +323,9 @@ def file_digest(path: Path) -> str:
 
 # ───────────────────────────── the browser ─────────────────────────────
 
+# What a person sees first: the first page of results, with the exact total (as Pagefind's UI shows 10).
+FIRST_PAGE = 10
+
 OURS_JS = """async ([q, timeout, repeats]) => {
   const limit = (p) => Promise.race([p, new Promise((_, no) => setTimeout(() => no(new Error('timeout after ' + timeout + ' ms')), timeout))]);
   const t0 = performance.now();
@@ -331,20 +334,27 @@ OURS_JS = """async ([q, timeout, repeats]) => {
     while (!window.ArchiveSearch && Date.now() < deadline) await new Promise(ok => setTimeout(ok, 5));
     if (!window.ArchiveSearch) throw new Error('window.ArchiveSearch is not defined on search.html');
     await window.ArchiveSearch.ready;
-    return await window.ArchiveSearch.search(q, {limit: 1000000});
+    return await window.ArchiveSearch.search(q, {limit: FIRST_PAGE});
   })());
   const t1 = performance.now();
   const results = (r && r.results) || [];
   return {total: r ? r.total : null, ids: results.map(x => x.id), urls: results.map(x => x.url),
           search_ms: t1 - t0, since_navigation_ms: t1};
+}""".replace("FIRST_PAGE", str(FIRST_PAGE))
+
+# Every match, for recall and precision: asked after the first page was measured, so it is not counted.
+OURS_ALL_JS = """async ([q, timeout]) => {
+  const r = await Promise.race([window.ArchiveSearch.search(q, {limit: null}),
+                                new Promise((_, no) => setTimeout(() => no(new Error('timeout')), timeout))]);
+  return {ids: r.results.map(x => x.id), urls: r.results.map(x => x.url)};
 }"""
 
 OURS_REPEAT_JS = """async ([q, timeout]) => {
   const t0 = performance.now();
-  await Promise.race([window.ArchiveSearch.search(q, {limit: 1000000}),
+  await Promise.race([window.ArchiveSearch.search(q, {limit: FIRST_PAGE}),
                       new Promise((_, no) => setTimeout(() => no(new Error('timeout')), timeout))]);
   return performance.now() - t0;
-}"""
+}""".replace("FIRST_PAGE", str(FIRST_PAGE))
 
 # Pagefind: what its UI does for a first screen -- search, then load the first 10 results' data.
 PAGEFIND_JS = """async ([q, timeout, dir]) => {
@@ -386,7 +396,7 @@ class Browser:
             self._pw.stop()
 
     def first_query(self, url: str, js: str, js_args: list, repeat_js: str, repeat_args: list, timeout_s: float,
-                    server: str) -> dict:
+                    server: str, all_js: str | None = None) -> dict:
         """A fresh context (empty cache, cache disabled), navigate, run the query. Requests and bytes are
         counted by bench/serve.py (it sees the requests of workers too); CDP adds the decoded sizes."""
         context = self.browser.new_context()
@@ -435,6 +445,8 @@ class Browser:
             first["repeat_kb"] = round(again["bytes"] / 1024, 1)
             first["repeat_ms"] = round(statistics.median(repeats), 1)
             first["repeat_all_ms"] = [round(x, 1) for x in repeats]
+            if all_js:
+                result.update(page.evaluate(all_js, repeat_args))
             return {"first": first, "result": result}
         finally:
             context.close()
@@ -476,7 +488,7 @@ def browser_queries(run: SizeRun, browser: Browser, port: int, queries: list[dic
             if engine == "ours":
                 measured = browser.first_query(f"http://127.0.0.1:{port}/search.html", OURS_JS, [q, timeout_ms, REPEATS],
                                                OURS_REPEAT_JS, [q, timeout_ms], run.args.query_timeout + 30,
-                                               f"http://127.0.0.1:{port}")
+                                               f"http://127.0.0.1:{port}", all_js=OURS_ALL_JS)
                 returned = [str(x) for x in measured["result"]["ids"]]
                 if not any(returned) and measured["result"]["urls"]:
                     returned = [url_to_id(u) for u in measured["result"]["urls"]]
