@@ -65,7 +65,7 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def discover_sources(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]:
-    """Source files under the given files and folders, sorted; named files of unknown kinds fail."""
+    """Source files under the given folders (supported kinds only, sorted) and the files named."""
     found: list[Path] = []
     failures: list[IngestResult] = []
     for path in paths:
@@ -75,11 +75,7 @@ def discover_sources(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResu
                         and child.suffix.lower() in SUPPORTED_SUFFIXES:
                     found.append(child)
         elif path.is_file():
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                found.append(path)
-            else:
-                failures.append(IngestResult(path, FAILED, message=(
-                    f"unsupported file type {path.suffix or '(none)'}; supported: {' '.join(sorted(SUPPORTED_SUFFIXES))}")))
+            found.append(path)  # a file named on purpose: read_source says why if its kind is unsupported
         else:
             failures.append(IngestResult(path, FAILED, message="no such file or folder"))
     return found, failures
@@ -183,7 +179,8 @@ def _ingest_one(path: Path, content_dir: Path, converter: Converter, manifest: M
     try:
         document = converter.convert(path, raw, previous_id)
     except (SourceError, DocumentError) as error:
-        return IngestResult(path, FAILED, message=getattr(error, "message", str(error)))
+        where = f"line {error.line}: " if error.line else ""
+        return IngestResult(path, FAILED, message=where + error.message)
     source = document.meta["source"]
     doc_id = document.meta["id"]
     if claimed.get(doc_id, source) != source:
