@@ -4,8 +4,8 @@
     python search/measure.py SITE_DIR [QUERY ...]
 
 Serves SITE_DIR on 127.0.0.1, opens search.html in a fresh browser profile for each query, calls
-window.ArchiveSearch.search(query, {limit: 20}) (one results page) and prints, per query: total,
-bytes fetched (raw and gzip-compressed, the search code included), requests, ms from navigation
+window.ArchiveSearch.search(query, {limit: LIMIT}) (the first results page a person sees) and
+prints, per query: total, bytes fetched (raw and gzip-compressed, the search code included), requests, ms from navigation
 to results, and the median of five repeats of the same query on the same page.
 """
 
@@ -24,14 +24,15 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 QUERIES = ["发展", "建设", "管理", "营商环境", "电动自行车", "城市更新", "发改委", "区府办", "资布局优化", "2286.2",
-           "2020", "长府〔2020〕8号", "长府[2020]8号", "2024 招商", '"公园城市"', "的"]
+           "2020", "长府〔2020〕8号", "长府[2020]8号", "2024 招商", '"公园城市"', "会"]
+LIMIT = 10
 FIRST = """async (q) => {
   await window.ArchiveSearch.ready;
-  const r = await window.ArchiveSearch.search(q, {limit: 20});
+  const r = await window.ArchiveSearch.search(q, {limit: %d});
   return {total: r.total, ms: performance.now()};
-}"""
-REPEAT = """async (q) => { const t = performance.now(); await window.ArchiveSearch.search(q, {limit: 20});
-  return performance.now() - t; }"""
+}""" % LIMIT
+REPEAT = """async (q) => { const t = performance.now(); await window.ArchiveSearch.search(q, {limit: %d});
+  return performance.now() - t; }""" % LIMIT
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
