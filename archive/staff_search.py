@@ -1,26 +1,30 @@
-"""Staff search (`build.py search`): an incrementally updated store of the content, ranked by BM25.
+"""Staff search (`build.py search`): a Whoosh index of jieba words for ranking, beside a store of
+each document's folded text for matching.
 
 Matching and ranking are split:
 
 * which documents match is decided exactly as in the browser, by archive.query.matches over each
-  document's folded text (a scan of 10,000 documents takes a few hundredths of a second per term);
-* BM25 ranks them over jieba search-mode words of the title (weighted 3) and of the words the
-  browser bundle's build already cut (metadata and opening of the body, read from its cache by
-  content hash).
+  document's folded text (a scan of 10,000 documents takes a few hundredths of a second per term),
+  kept in staff.pickle;
+* Whoosh (BM25F) ranks them over jieba search-mode words of the title (boosted) and of the
+  metadata and opening of the body, cut once by the browser bundle's build and read from its
+  cache by content hash.
 
-Everything is one pickle (staff.pickle) keyed by document id and content hash; update_index only
-recomputes what changed. Whoosh kept the same words in an inverted index, but its pure-Python
-writer took most of a 10,000-document build (about 7 million postings); scoring the few matched
-documents at query time from per-document word counts costs milliseconds instead.
+Both are keyed by document id and content hash; update_index only rewrites what changed.
 """
 
 from __future__ import annotations
 
-import math
 import pickle
-from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import RegexTokenizer
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.query import Or
+from whoosh.query import Term as WhooshTerm
+from whoosh.scoring import BM25F
 
 from archive import urls
 from archive.departments import DepartmentTable
@@ -29,11 +33,20 @@ from archive.search_index import (ANALYSIS_CACHE, AnalysisCache, alias_groups, a
                                   documents_of, type_label, word_text)
 from archive.tokenizer import fold_with_offsets, plain_text, segmenter
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 STORE = "staff.pickle"
 SNIPPET_BEFORE, SNIPPET_AFTER = 30, 70
-K1, B = 1.2, 0.75  # BM25's usual constants (Whoosh's defaults too)
 TITLE_BOOST = 3.0
+WHOOSH_DIR = "whoosh"
+# Words reach Whoosh already cut by our jieba segmenter, joined by spaces: Whoosh pickles the
+# schema into the index, so its analyzer must not hold a jieba instance; it only splits on spaces.
+_SPACE_SEPARATED = RegexTokenizer(r"\S+")
+
+
+def _schema() -> Schema:
+    return Schema(id=ID(stored=True, unique=True),
+                  title=TEXT(analyzer=_SPACE_SEPARATED, field_boost=TITLE_BOOST),
+                  body=TEXT(analyzer=_SPACE_SEPARATED))
 
 
 class SearchError(Exception):
@@ -76,17 +89,17 @@ def update_index(site: Any, index_dir: Path) -> None:
     # The browser bundle's build already cut every document's words: reuse them by content hash.
     cached = AnalysisCache(index_dir / ANALYSIS_CACHE, analysis_salt(tokenizer, alias_groups(table))).entries
     out = {doc_id: stored[doc_id] for doc_id in documents if doc_id not in fresh}
+    ranked_words: dict[str, list[str]] = {}
     for doc_id in fresh:
         doc = documents[doc_id]
         values = meta_values(doc)
         plain = plain_text(doc.body)
         analysis = cached.get(hashes[doc_id])
         words = analysis["words"] if analysis is not None else sorted(set(tokenizer.words(word_text(values, plain))))
+        ranked_words[doc_id] = words
         out[doc_id] = {
             "hash": hashes[doc_id],
             "folded": list(folded_fields(doc)),
-            "title": Counter(tokenizer.words(doc.title)),
-            "words": frozenset(words),
             "fields": {
                 "id": doc.id,
                 "date": doc.date or "",
@@ -102,6 +115,10 @@ def update_index(site: Any, index_dir: Path) -> None:
             },
         }
     index_dir.mkdir(parents=True, exist_ok=True)
+    _update_whoosh(index_dir / WHOOSH_DIR, rebuild=not stored,
+                   removed=[doc_id for doc_id in stored if doc_id not in documents],
+                   fresh={doc_id: (" ".join(tokenizer.words(documents[doc_id].title)), " ".join(ranked_words[doc_id]))
+                          for doc_id in fresh})
     temporary = index_dir / (STORE + ".tmp")
     with temporary.open("wb") as handle:
         pickle.dump({"marker": marker, "documents": out}, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -117,27 +134,36 @@ def _query_words(terms: list[Term], tokenizer) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def _bm25(words: list[str], documents: dict[str, dict], matched: list[str]) -> dict[str, float]:
-    """BM25 of the matched documents: title words (counted, boosted) and the document's word set."""
-    count = len(documents) or 1
-    title_total = sum(sum(d["title"].values()) for d in documents.values()) / count or 1.0
-    body_total = sum(len(d["words"]) for d in documents.values()) / count or 1.0
-    scores = dict.fromkeys(matched, 0.0)
-    for word in words:
-        for field, average, boost in (("title", title_total, TITLE_BOOST), ("words", body_total, 1.0)):
-            frequency = sum(1 for d in documents.values() if word in d[field])
-            if not frequency:
-                continue
-            idf = math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
-            for doc_id in matched:
-                entry = documents[doc_id][field]
-                if word not in entry:
-                    continue
-                tf = entry[word] if field == "title" else 1
-                length = sum(entry.values()) if field == "title" else len(entry)
-                scores[doc_id] += boost * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
-    return scores
+def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str], fresh: dict[str, tuple[str, str]]) -> None:
+    """Delete removed documents and (re)write fresh ones; a rebuild starts from an empty index."""
+    if rebuild or not whoosh_index.exists_in(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        index = whoosh_index.create_in(folder, _schema())
+    else:
+        index = whoosh_index.open_dir(folder)
+    writer = index.writer()
+    for doc_id in removed:
+        writer.delete_by_term("id", doc_id)
+    for doc_id, (title, body) in sorted(fresh.items()):
+        writer.update_document(id=doc_id, title=title, body=body)
+    writer.commit()
 
+
+def _whoosh_scores(folder: Path, words: list[str], matched: list[str]) -> dict[str, float]:
+    """BM25F scores of the matched documents for the query's words (0 where no word occurs)."""
+    scores = dict.fromkeys(matched, 0.0)
+    if not words or not matched:
+        return scores
+    try:
+        index = whoosh_index.open_dir(folder)
+    except (OSError, whoosh_index.EmptyIndexError):
+        raise SearchError(f"{folder}: no search index; run `python build.py build` first") from None
+    query = Or([WhooshTerm(field, word) for word in words for field in ("title", "body")])
+    with index.searcher(weighting=BM25F()) as searcher:
+        for hit in searcher.search(query, limit=None):
+            if hit["id"] in scores:
+                scores[hit["id"]] = hit.score
+    return scores
 
 def _snippet(plain: str, terms: list[Term]) -> str:
     folded, offsets = fold_with_offsets(plain)
@@ -171,7 +197,7 @@ def search(index_dir: Path, query: str, *, year: int | str | None = None, date_f
     matched = [doc_id for doc_id, entry in documents.items()
                if matches(terms, *entry["folded"])
                and _passes(entry["fields"], year, date_from, date_to, department, topic, doc_type)]
-    scores = _bm25(_query_words(terms, segmenter(marker["dictionary"])), documents, matched)
+    scores = _whoosh_scores(index_dir / WHOOSH_DIR, _query_words(terms, segmenter(marker["dictionary"])), matched)
     results = []
     for doc_id in matched:
         _, meta, body = documents[doc_id]["folded"]

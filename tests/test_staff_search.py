@@ -52,3 +52,18 @@ def test_filters_narrow_the_matches(built):
 def test_a_missing_index_is_a_search_error(tmp_path):
     with pytest.raises(SearchError):
         search(tmp_path / "nothing", "发展")
+
+
+def test_the_whoosh_index_holds_every_document_and_ranks_a_title_hit_first(built):
+    from whoosh import index as whoosh_index
+
+    from archive.staff_search import WHOOSH_DIR
+    site, index_dir, oracle = built
+    with whoosh_index.open_dir(index_dir / WHOOSH_DIR).searcher() as searcher:
+        assert {fields["id"] for fields in searcher.all_stored_fields()} == {entry.doc.id for entry in site.entries}
+    result = search(index_dir, "营商环境", limit=None)
+    assert result["total"] == len(oracle.ids("营商环境"))
+    titled = [item for item in result["results"] if "营商环境" in item["title"]]
+    assert len(titled) < result["total"]  # the body-only matches must be outranked
+    assert titled and result["results"][0]["id"] == titled[0]["id"]
+    assert result["results"][0]["score"] > 0
