@@ -630,7 +630,7 @@ def segments_of(ids: list[str]) -> list[tuple[int, int]]:
         if digest % SEGMENT_DOCS == 0 or index + 1 - start >= SEGMENT_MAX:
             ranges.append((start, index + 1))
             start = index + 1
-    if start < len(ids) or not ranges:
+    if start < len(ids):  # an empty archive has no segment
         ranges.append((start, len(ids)))
     return ranges
 

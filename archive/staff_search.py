@@ -82,7 +82,7 @@ def update_index(site: Any, index_dir: Path) -> None:
     documents = {doc.id: doc for doc in documents_of(site)}
     hashes = {doc_id: content_hash(doc) for doc_id, doc in documents.items()}
     fresh = [doc_id for doc_id, digest in hashes.items() if doc_id not in stored or stored[doc_id]["hash"] != digest]
-    if not fresh and stored.keys() == documents.keys() and current["marker"] == marker:
+    if current is not None and not fresh and stored.keys() == documents.keys() and current["marker"] == marker:
         return
     tokenizer = segmenter(marker["dictionary"])
     table = DepartmentTable.load(site.config.path("data.departments"))

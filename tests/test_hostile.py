@@ -193,3 +193,15 @@ def test_a_missing_content_folder_exits_2_and_says_what_to_do(tmp_path):
     completed = build(tmp_path, tmp_path / "nowhere", tmp_path / "site")
     assert completed.returncode == 2
     assert "content folder not found" in completed.stderr
+
+
+def test_an_archive_whose_only_document_is_broken_still_builds_an_empty_site(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "bad-date.md").write_text("---\nid: bad-date\ntitle: 日期错误\ndate: 2024-13-45\n---\n正文\n", encoding="utf-8")
+    out = tmp_path / "site"
+    completed = build(tmp_path, content, out)
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stdout + completed.stderr
+    assert "bad-date.md:4: date" in completed.stdout + completed.stderr
+    assert (out / "index.html").exists() and (out / "search.html").exists()
