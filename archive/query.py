@@ -23,7 +23,8 @@ from typing import Any, Iterable
 from archive.tokenizer import DROPPED, fold, plain_text
 
 # Metadata fields searched along with the body; a hit here ranks above a hit in the body.
-META_FIELDS = ("title", "doc_number", "issuer", "departments", "topics", "doc_type")
+# Everything the document says besides its body is searchable, the imprint (抄送, 印发) included.
+META_FIELDS = ("title", "doc_number", "issuer", "departments", "topics", "doc_type", "attachments", "cc", "printer")
 FIELD_PREFIXES = ("title", "doc_number")
 QUOTES = {"“": '"', "”": '"', "＂": '"'}
 MINUS = ("-", "－")
