@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -62,8 +63,9 @@ def cmd_default(args: argparse.Namespace) -> int:
     build_code = cmd_build(args)
     if build_code != EXIT_USAGE:
         out = _config(args).path("paths.output")
+        python = os.path.relpath(sys.executable) if Path(sys.executable).is_relative_to(Path.cwd()) else "python"
         print(f"\nOpen the archive: {(out / 'index.html').as_uri()}\n"
-              f"or serve it:      python build.py serve   (then http://127.0.0.1:8000/)")
+              f"or serve it:      {python} build.py serve   (then http://127.0.0.1:8000/)")
     return max(ingest_code, build_code)
 
 
