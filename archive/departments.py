@@ -63,6 +63,20 @@ class DataError(Exception):
     names the file, the entry and what is wrong."""
 
 
+def read_data_file(path: Path, configured_as: str) -> Any:
+    """A YAML data file's content; any failure is a DataError naming the file (and line)."""
+    try:
+        return load_yaml(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found; {configured_as}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: cannot be read as UTF-8 text ({error})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise DataError(f"{path}:{where}: not valid YAML ({getattr(error, 'problem', None) or error})") from None
+
+
 @dataclass(frozen=True)
 class Department:
     name: str  # canonical full name
@@ -131,16 +145,7 @@ class DepartmentTable:
     @classmethod
     def load(cls, path: Path | str) -> "DepartmentTable":
         path = Path(path)
-        try:
-            data = load_yaml(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise DataError(f"{path}: file not found; the department table is configured as data.departments in site.yaml") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise DataError(f"{path}: cannot be read as UTF-8 text ({error})") from None
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            raise DataError(f"{path}:{where}: not valid YAML ({getattr(error, 'problem', None) or error})") from None
+        data = read_data_file(path, "the department table is configured as data.departments in site.yaml")
         if not isinstance(data, dict):
             raise DataError(f"{path}: expected a mapping of canonical names to entries, found {type(data).__name__}")
         matching = _read_matching(path, data.get(MATCHING_KEY) or {})

@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
-from archive.config import load_yaml
-from archive.departments import SLUG_PATTERN, DataError, trie_pattern
+from archive.departments import SLUG_PATTERN, DataError, read_data_file, trie_pattern
 
 _WHITESPACE = re.compile(r"\s+")
 _SCORING_KEYS = {
@@ -50,16 +47,7 @@ class TopicRules:
     @classmethod
     def load(cls, path: Path | str) -> "TopicRules":
         path = Path(path)
-        try:
-            data = load_yaml(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise DataError(f"{path}: file not found; the topic rules are configured as data.topics in site.yaml") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise DataError(f"{path}: cannot be read as UTF-8 text ({error})") from None
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            raise DataError(f"{path}:{where}: not valid YAML ({getattr(error, 'problem', None) or error})") from None
+        data = read_data_file(path, "the topic rules are configured as data.topics in site.yaml")
         if not isinstance(data, dict) or not isinstance(data.get("topics"), list):
             raise DataError(f"{path}: expected a mapping with `scoring` and a `topics` list")
         scoring = _read_scoring(path, data.get("scoring"))
