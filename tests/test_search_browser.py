@@ -19,10 +19,7 @@ from support import ROOT, Oracle, build  # noqa: E402
 from archive.render import environment  # noqa: E402
 from archive.urls import Links  # noqa: E402
 
-playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(tempfile.gettempdir()) / "archive-search-screenshots"
 DOCUMENT_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>文件</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self'">
@@ -60,12 +57,12 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        with tempfile.TemporaryDirectory() as profile:
-            context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=ARGS, headless=True)
-            yield context
-            context.close()
+def browser(chromium):
+    # One Playwright per test session (tests/conftest.py): a second sync instance in the same
+    # process refuses to start.
+    context = chromium.new_context()
+    yield context
+    context.close()
 
 
 def open_page(browser, url):
