@@ -141,7 +141,8 @@ def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str], fresh: di
         index = whoosh_index.create_in(folder, _schema())
     else:
         index = whoosh_index.open_dir(folder)
-    writer = index.writer()
+    # A first build writes every document: both cores and a larger buffer spare Whoosh's merges.
+    writer = index.writer(procs=2, limitmb=256, multisegment=True) if len(fresh) > 1000 else index.writer()
     for doc_id in removed:
         writer.delete_by_term("id", doc_id)
     for doc_id, (title, body) in sorted(fresh.items()):
