@@ -33,8 +33,8 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 DATE_PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
-class DocumentError(Exception):
-    """A content file cannot be read; str() names the file, the line where known, and what to do."""
+class FileError(Exception):
+    """A file cannot be used; str() names the file, the line where known, and what to do."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None):
         self.path = str(path)
@@ -42,6 +42,10 @@ class DocumentError(Exception):
         self.message = message
         where = f"{self.path}:{line}" if line else self.path
         super().__init__(f"{where}: {message}")
+
+
+class DocumentError(FileError):
+    """A content file cannot be read."""
 
 
 @dataclass

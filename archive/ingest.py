@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from .config import Config
 from .departments import DepartmentTable
-from .document import Document, DocumentError, dump_document, validate_meta
+from .document import Document, FileError, dump_document, validate_meta
 from .metadata import extract_metadata
 from .normalize import normalize_text
 from .readers import SUPPORTED_SUFFIXES, SourceError, read_source
@@ -178,7 +178,7 @@ def _ingest_one(path: Path, content_dir: Path, converter: Converter, manifest: M
         return IngestResult(path, FAILED, message=f"cannot be read ({error.strerror})")
     try:
         document = converter.convert(path, raw, previous_id)
-    except (SourceError, DocumentError) as error:
+    except FileError as error:
         where = f"line {error.line}: " if error.line else ""
         return IngestResult(path, FAILED, message=where + error.message)
     source = document.meta["source"]

@@ -39,7 +39,7 @@ from pdfminer.high_level import extract_text as extract_pdf_text
 from pdfminer.layout import LAParams
 from pdfminer.pdfdocument import PDFEncryptionError
 
-from .document import DocumentError, split_front_matter
+from .document import DocumentError, FileError, split_front_matter
 
 KINDS_BY_SUFFIX = {
     ".txt": "text",
@@ -55,15 +55,8 @@ SUPPORTED_SUFFIXES = frozenset(KINDS_BY_SUFFIX)
 EMPTY_MESSAGE = "is empty; nothing to ingest"
 
 
-class SourceError(Exception):
-    """A source file cannot be read; str() names the file, the line where known, and what to do."""
-
-    def __init__(self, path: Path | str, message: str, line: int | None = None):
-        self.path = str(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {message}")
+class SourceError(FileError):
+    """A source file cannot be read."""
 
 
 @dataclass(frozen=True)
