@@ -16,6 +16,8 @@ Both are keyed by document id and content hash; update_index only rewrites what 
 from __future__ import annotations
 
 import pickle
+from array import array
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.query import Or
 from whoosh.query import Term as WhooshTerm
 from whoosh.scoring import BM25F
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from archive import urls
 from archive.departments import DepartmentTable
@@ -33,20 +37,25 @@ from archive.search_index import (ANALYSIS_CACHE, AnalysisCache, alias_groups, a
                                   documents_of, type_label, word_text)
 from archive.tokenizer import fold_with_offsets, plain_text, segmenter
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 STORE = "staff.pickle"
 SNIPPET_BEFORE, SNIPPET_AFTER = 30, 70
 TITLE_BOOST = 3.0
 WHOOSH_DIR = "whoosh"
+# From this many fresh documents a segment is written directly (see _write_segment); fewer go
+# through Whoosh's writer, whose commit also merges the small segments that edits leave.
+DIRECT_WRITE_MIN = 100
 # Words reach Whoosh already cut by our jieba segmenter, joined by spaces: Whoosh pickles the
 # schema into the index, so its analyzer must not hold a jieba instance; it only splits on spaces.
 _SPACE_SEPARATED = RegexTokenizer(r"\S+")
 
 
 def _schema() -> Schema:
+    # No positions (phrase=False): BM25F needs only frequencies and field lengths, and staff search
+    # sends Whoosh single-word terms only; positions made the index larger and slower to write.
     return Schema(id=ID(stored=True, unique=True),
-                  title=TEXT(analyzer=_SPACE_SEPARATED, field_boost=TITLE_BOOST),
-                  body=TEXT(analyzer=_SPACE_SEPARATED))
+                  title=TEXT(analyzer=_SPACE_SEPARATED, field_boost=TITLE_BOOST, phrase=False),
+                  body=TEXT(analyzer=_SPACE_SEPARATED, phrase=False))
 
 
 class SearchError(Exception):
@@ -139,15 +148,95 @@ def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str], fresh: di
     if rebuild or not whoosh_index.exists_in(folder):
         folder.mkdir(parents=True, exist_ok=True)
         index = whoosh_index.create_in(folder, _schema())
+        replaced = []
     else:
         index = whoosh_index.open_dir(folder)
-    # A first build writes every document: both cores and a larger buffer spare Whoosh's merges.
-    writer = index.writer(procs=2, limitmb=256, multisegment=True) if len(fresh) > 1000 else index.writer()
-    for doc_id in removed:
+        replaced = list(fresh)
+    writer = index.writer()
+    for doc_id in [*removed, *replaced]:  # what update_document does before adding
         writer.delete_by_term("id", doc_id)
-    for doc_id, (title, body) in sorted(fresh.items()):
-        writer.update_document(id=doc_id, title=title, body=body)
-    writer.commit()
+    documents = sorted(fresh.items())
+    if len(documents) >= DIRECT_WRITE_MIN or not index.doc_count_all():
+        _write_segment(writer, documents)
+        # A merge would feed old segments through the field writer after the terms written
+        # here, out of order; a first build has nothing to merge.
+        writer.commit(merge=False)
+    else:
+        for doc_id, (title, body) in documents:
+            writer.add_document(id=doc_id, title=title, body=body)
+        writer.commit()
+
+
+def _write_segment(writer, documents: list[tuple[str, tuple[str, str]]]) -> None:
+    """Write documents as writer's new segment, byte for byte what writer.add_document and
+    commit would write, without Whoosh's per-token and per-posting Python work (its analyzer
+    pipeline, posting pool, temporary runs and one field-length read per posting). 10,000
+    documents hold ~6.7 million postings: Whoosh's writer took 70-80 s for them, this takes a
+    few seconds. Relies on the W3 codec's block writer (whoosh-reloaded is pinned);
+    tests/test_staff_search.py compares the files with those of Whoosh's own writer."""
+    schema = writer.schema
+    perdoc = writer.perdocwriter
+    split = _SPACE_SEPARATED.expression.findall  # the analyzer's own tokens
+    text_fields = sorted(name for name in schema.names() if name != "id")
+    inverted: dict[str, dict[str, array]] = {name: {} for name in ("id", *text_fields)}
+    repeated: dict[str, dict[str, dict[int, int]]] = {name: {} for name in text_fields}  # freq > 1
+    lengths: dict[str, list[int]] = {name: [] for name in text_fields}  # as Whoosh reads them back
+    for docnum, (doc_id, texts) in enumerate(documents):
+        perdoc.start_doc(docnum)
+        counted = {"id": 0}
+        for name, text in zip(("title", "body"), texts):
+            tokens = split(text)
+            counted[name] = len(tokens)
+            postings = inverted[name]
+            counts = Counter(tokens)
+            for word in (tokens if len(counts) == len(tokens) else counts):
+                docs = postings.get(word)
+                if docs is None:
+                    docs = postings[word] = array("I")
+                docs.append(docnum)
+            if len(counts) != len(tokens):
+                for word, count in counts.items():
+                    if count > 1:
+                        repeated[name].setdefault(word, {})[docnum] = count
+            stored_length = length_to_byte(len(tokens))
+            lengths[name].append(byte_to_length(stored_length) if stored_length else 0)
+        inverted["id"][doc_id] = array("I", [docnum])
+        # add_document's order: field names sorted, only the id stored, lengths of scorable fields.
+        for name in sorted(schema.names()):
+            field = schema[name]
+            perdoc.add_field(name, field, doc_id if field.stored else None, counted[name] if field.scorable else 0)
+        perdoc.finish_doc()
+    writer.docnum += len(documents)
+    writer._added = True
+
+    fieldwriter = writer.fieldwriter
+    for name in sorted(inverted):  # the posting pool's order: field name, term bytes, document
+        field = schema[name]
+        fieldwriter.start_field(name, field)
+        boost = field.format.field_boost
+        value_size = field.format.fixed_value_size()
+        field_lengths = lengths.get(name)
+        extra = repeated.get(name, {})
+        for term, word in sorted((field.to_bytes(word), word) for word in inverted[name]):
+            docs = inverted[name][word]
+            counts = extra.get(word, {})
+            fieldwriter.start_term(term)
+            postwriter = fieldwriter._postwriter
+            limit = postwriter._blocklimit
+            for start in range(0, len(docs), limit):
+                if start:
+                    postwriter._write_block()
+                block = docs[start:start + limit]
+                frequencies = [counts.get(docnum, 1) for docnum in block] if counts else [1] * len(block)
+                block_lengths = [field_lengths[docnum] for docnum in block] if field_lengths else []
+                postwriter._ids = block
+                postwriter._weights = array("f", [count * boost for count in frequencies])
+                postwriter._values = [pack_uint(count) for count in frequencies] if value_size else []
+                postwriter._maxweight = max(0, max(postwriter._weights))
+                postwriter._minlength = min((length for length in block_lengths if length), default=None)
+                postwriter._maxlength = max(block_lengths, default=0)
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
 
 
 def _whoosh_scores(folder: Path, words: list[str], matched: list[str]) -> dict[str, float]:
