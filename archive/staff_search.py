@@ -16,13 +16,16 @@ Both are keyed by document id and content hash; update_index only rewrites what 
 from __future__ import annotations
 
 import pickle
+import itertools
 from array import array
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.analysis import RegexTokenizer
+from whoosh.codec.whoosh3 import W3PostingsWriter
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.query import Or
 from whoosh.query import Term as WhooshTerm
@@ -171,72 +174,146 @@ def _write_segment(writer, documents: list[tuple[str, tuple[str, str]]]) -> None
     """Write documents as writer's new segment, byte for byte what writer.add_document and
     commit would write, without Whoosh's per-token and per-posting Python work (its analyzer
     pipeline, posting pool, temporary runs and one field-length read per posting). 10,000
-    documents hold ~6.7 million postings: Whoosh's writer took 70-80 s for them, this takes a
-    few seconds. Relies on the W3 codec's block writer (whoosh-reloaded is pinned);
+    documents hold ~6.7 million postings: Whoosh's writer took 70-80 s for them, this a few
+    seconds. Relies on the W3 codec's block writer (whoosh-reloaded is pinned);
     tests/test_staff_search.py compares the files with those of Whoosh's own writer."""
     schema = writer.schema
     perdoc = writer.perdocwriter
     split = _SPACE_SEPARATED.expression.findall  # the analyzer's own tokens
-    text_fields = sorted(name for name in schema.names() if name != "id")
-    inverted: dict[str, dict[str, array]] = {name: {} for name in ("id", *text_fields)}
-    repeated: dict[str, dict[str, dict[int, int]]] = {name: {} for name in text_fields}  # freq > 1
-    lengths: dict[str, list[int]] = {name: [] for name in text_fields}  # as Whoosh reads them back
+    count = len(documents)
+    text_fields = ("title", "body")
+    # Words become numbers as they are read (in C: a defaultdict numbering new words), so the
+    # millions of token strings are never held at once.
+    vocabularies = {name: defaultdict(itertools.count().__next__) for name in text_fields}
+    numbered = {name: array("I") for name in text_fields}
+    token_counts = {name: np.zeros(count, np.int64) for name in text_fields}
     for docnum, (doc_id, texts) in enumerate(documents):
         perdoc.start_doc(docnum)
-        counted = {"id": 0}
-        for name, text in zip(("title", "body"), texts):
+        lengths = {"id": 0}
+        for name, text in zip(text_fields, texts):
             tokens = split(text)
-            counted[name] = len(tokens)
-            postings = inverted[name]
-            counts = Counter(tokens)
-            for word in (tokens if len(counts) == len(tokens) else counts):
-                docs = postings.get(word)
-                if docs is None:
-                    docs = postings[word] = array("I")
-                docs.append(docnum)
-            if len(counts) != len(tokens):
-                for word, count in counts.items():
-                    if count > 1:
-                        repeated[name].setdefault(word, {})[docnum] = count
-            stored_length = length_to_byte(len(tokens))
-            lengths[name].append(byte_to_length(stored_length) if stored_length else 0)
-        inverted["id"][doc_id] = array("I", [docnum])
+            numbered[name].extend(map(vocabularies[name].__getitem__, tokens))
+            lengths[name] = token_counts[name][docnum] = len(tokens)
         # add_document's order: field names sorted, only the id stored, lengths of scorable fields.
         for name in sorted(schema.names()):
             field = schema[name]
-            perdoc.add_field(name, field, doc_id if field.stored else None, counted[name] if field.scorable else 0)
+            perdoc.add_field(name, field, doc_id if field.stored else None, lengths[name] if field.scorable else 0)
         perdoc.finish_doc()
-    writer.docnum += len(documents)
+    writer.docnum += count
     writer._added = True
 
     fieldwriter = writer.fieldwriter
-    for name in sorted(inverted):  # the posting pool's order: field name, term bytes, document
+    for name in sorted(schema.names()):  # the posting pool's order: field, term bytes, document
         field = schema[name]
-        fieldwriter.start_field(name, field)
-        boost = field.format.field_boost
-        value_size = field.format.fixed_value_size()
-        field_lengths = lengths.get(name)
-        extra = repeated.get(name, {})
-        for term, word in sorted((field.to_bytes(word), word) for word in inverted[name]):
-            docs = inverted[name][word]
-            counts = extra.get(word, {})
-            fieldwriter.start_term(term)
-            postwriter = fieldwriter._postwriter
-            limit = postwriter._blocklimit
-            for start in range(0, len(docs), limit):
-                if start:
-                    postwriter._write_block()
-                block = docs[start:start + limit]
-                frequencies = [counts.get(docnum, 1) for docnum in block] if counts else [1] * len(block)
-                block_lengths = [field_lengths[docnum] for docnum in block] if field_lengths else []
-                postwriter._ids = block
-                postwriter._weights = array("f", [count * boost for count in frequencies])
-                postwriter._values = [pack_uint(count) for count in frequencies] if value_size else []
-                postwriter._maxweight = max(0, max(postwriter._weights))
-                postwriter._minlength = min((length for length in block_lengths if length), default=None)
-                postwriter._maxlength = max(block_lengths, default=0)
-            fieldwriter.finish_term()
+        if name in vocabularies:
+            postings = _postings(field, vocabularies[name], numbered[name], token_counts[name])
+        else:  # the unique id: one posting, no length (Whoosh reads 0 for an unscored field)
+            postings = _postings(field, {doc_id: docnum for docnum, (doc_id, _) in enumerate(documents)},
+                                 array("I", range(count)), np.ones(count, np.int64), scored=False)
+        _write_postings(fieldwriter, name, field, *postings)
+
+
+def _postings(field, vocabulary: dict[str, int], numbered: array, token_counts: np.ndarray, scored: bool = True):
+    """(terms in byte order, each term's first posting, postings' documents, frequencies and
+    field lengths as Whoosh reads them back) of one field, documents ascending within a term."""
+    count = len(token_counts)
+    words = sorted(vocabulary, key=field.to_bytes)
+    rank = np.empty(len(words), np.int64)
+    rank[[vocabulary[word] for word in words]] = np.arange(len(words))
+    documents = np.repeat(np.arange(count, dtype=np.int64), token_counts)
+    keys, frequencies = np.unique(rank[np.frombuffer(numbered, np.uint32)] * count + documents, return_counts=True)
+    terms, documents = np.divmod(keys, count)
+    starts = np.searchsorted(terms, np.arange(len(words) + 1))
+    if scored:
+        # The field length Whoosh stores is a byte (length_to_byte) and reads back rounded.
+        rounded = np.array([byte_to_length(byte) if byte else 0
+                            for byte in map(length_to_byte, range(int(token_counts.max(initial=0)) + 1))])
+        lengths = rounded[token_counts][documents]
+    else:
+        lengths = np.zeros(len(documents), np.int64)
+    return [field.to_bytes(word) for word in words], starts, documents, frequencies, lengths
+
+
+def _write_postings(fieldwriter, name: str, field, terms: list[bytes], starts: np.ndarray, documents: np.ndarray,
+                    frequencies: np.ndarray, lengths: np.ndarray) -> None:
+    """Each term's postings in blocks, as W3PostingsWriter.add_posting would have buffered them."""
+    fieldwriter.start_field(name, field)
+    if not terms:
         fieldwriter.finish_field()
+        return
+    boost = field.format.field_boost
+    value_size = field.format.fixed_value_size()
+    codec = fieldwriter._codec
+    limit = codec._blocklimit
+    # Block boundaries of every term at once, and each block's statistics by reduceat.
+    sizes = np.diff(starts)
+    blocks_per_term = -(-sizes // limit)
+    block_term = np.repeat(np.arange(len(terms)), blocks_per_term)
+    first_block = np.cumsum(blocks_per_term) - blocks_per_term
+    block_starts = starts[block_term] + (np.arange(len(block_term)) - first_block[block_term]) * limit
+    most = np.maximum.reduceat(frequencies, block_starts)
+    least = np.minimum.reduceat(frequencies, block_starts)
+    longest = np.maximum.reduceat(lengths, block_starts)
+    no_length = np.iinfo(np.int64).max
+    shortest = np.minimum.reduceat(np.where(lengths > 0, lengths, no_length), block_starts)
+    block_ends = np.append(block_starts[1:], len(documents))
+    gaps = documents.copy()  # what W3PostingsWriter._mini_ids delta-encodes, block by block
+    gaps[1:] -= documents[:-1]
+    gaps[block_starts] = documents[block_starts]
+    all_documents = array("I", documents.astype(np.uint32).tobytes())
+    all_gaps = array("I", gaps.astype(np.uint32).tobytes())
+    all_frequencies = array("I", frequencies.astype(np.uint32).tobytes())
+    one_value = pack_uint(1)
+    most, least, longest, shortest = most.tolist(), least.tolist(), longest.tolist(), shortest.tolist()
+    block_starts, block_ends, first_block = block_starts.tolist(), block_ends.tolist(), first_block.tolist()
+    for term_number, term in enumerate(terms):
+        fieldwriter.start_term(term)
+        postwriter = fieldwriter._postwriter = _MinifiedBlocks(fieldwriter._postwriter, codec)
+        first = first_block[term_number]
+        for block in range(first, first + blocks_per_term[term_number]):
+            if block > first:
+                postwriter._write_block()
+            start, end = block_starts[block], block_ends[block]
+            if most[block] == least[block]:
+                weights = array("f", [most[block] * boost]) * (end - start)
+                minified_weights = None if weights[0] == 1.0 else weights[0]
+            else:
+                weights = array("f", [frequency * boost for frequency in all_frequencies[start:end]])
+                minified_weights = tuple(weights)
+            if not value_size:
+                values = None
+            elif most[block] == 1:
+                values = one_value * (end - start)
+            else:
+                values = b"".join(map(pack_uint, all_frequencies[start:end]))
+            postwriter._ids = all_documents[start:end]
+            postwriter._weights = weights
+            postwriter.minified = (tuple(all_gaps[start:end]), minified_weights, values)
+            postwriter._maxweight = max(0, most[block] * boost)
+            postwriter._minlength = None if shortest[block] == no_length else shortest[block]
+            postwriter._maxlength = longest[block]
+        fieldwriter.finish_term()
+    fieldwriter.finish_field()
+
+
+class _MinifiedBlocks(W3PostingsWriter):
+    """W3PostingsWriter given each block already minified (delta-coded ids, weights, values):
+    Whoosh computes those with a Python generator per posting."""
+
+    def __init__(self, started: W3PostingsWriter, codec) -> None:
+        super().__init__(started._postfile, codec._blocklimit, compression=codec._compression,
+                         inlinelimit=codec._inlinelimit)
+        self.__dict__.update(started.__dict__)
+        self.minified: tuple = ((), None, None)
+
+    def _mini_ids(self):
+        return self.minified[0]
+
+    def _mini_weights(self):
+        return self.minified[1]
+
+    def _mini_values(self):
+        return self.minified[2]
 
 
 def _whoosh_scores(folder: Path, words: list[str], matched: list[str]) -> dict[str, float]:
