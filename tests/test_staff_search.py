@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
-from support import Oracle, build  # noqa: E402
+from support import CONTENT, Oracle, build  # noqa: E402
 
 from archive.staff_search import SearchError, format_results, search  # noqa: E402
 
@@ -67,3 +67,57 @@ def test_the_whoosh_index_holds_every_document_and_ranks_a_title_hit_first(built
     assert len(titled) < result["total"]  # the body-only matches must be outranked
     assert titled and result["results"][0]["id"] == titled[0]["id"]
     assert result["results"][0]["score"] > 0
+
+
+def _segment_files(folder):
+    """{file kind: bytes} of the index's single segment, whatever its random name."""
+    from whoosh import index as whoosh_index
+    index = whoosh_index.open_dir(folder)
+    (segment,) = index._segments()
+    files = segment.open_compound_file(index.storage)
+    return {name.split(".", 1)[1]: files.open_file(name).read() for name in files.list()}, segment._fieldlengths
+
+
+def test_a_directly_written_segment_is_byte_for_byte_what_whooshs_writer_makes(tmp_path):
+    from whoosh import index as whoosh_index
+
+    from archive.staff_search import _schema, _update_whoosh
+    # Enough documents for several posting blocks per common word, repeated words (frequencies),
+    # an empty title and non-ASCII words whose byte order differs from insertion order.
+    fresh = {}
+    for number in range(300):
+        title = " ".join(["营商", "环境"] * (number % 3) + [f"标题{number % 7}"]) if number % 11 else ""
+        body = " ".join(["发展", f"词{number % 13}", f"word{number % 5}"] + ["建设"] * (number % 4) + ["ß", "z"])
+        fresh[f"doc-{number:04d}"] = (title, body)
+    _update_whoosh(tmp_path / "direct", rebuild=True, removed=[], fresh=fresh)
+    (tmp_path / "whoosh").mkdir()
+    writer = whoosh_index.create_in(tmp_path / "whoosh", _schema()).writer()
+    for doc_id, (title, body) in sorted(fresh.items()):
+        writer.add_document(id=doc_id, title=title, body=body)
+    writer.commit()
+    assert _segment_files(tmp_path / "direct") == _segment_files(tmp_path / "whoosh")
+
+
+@pytest.mark.parametrize("direct_write_min", [1, 100])
+def test_an_edited_index_returns_what_one_rebuilt_from_empty_returns(tmp_path, monkeypatch, direct_write_min):
+    from support import load_site
+
+    from archive import staff_search
+    # 1: the edits are written as a segment of their own (as a large batch of edits would be);
+    # 100: through Whoosh's writer.
+    monkeypatch.setattr(staff_search, "DIRECT_WRITE_MIN", direct_write_min)
+    site = load_site(CONTENT, tmp_path / "edited")
+    staff_search.update_index(site, tmp_path / "edited")
+    site.entries[3].doc.body += "\n\n营商环境持续优化，营商环境建设取得成效。"
+    site.entries[7].doc.meta["title"] += "（营商环境）"
+    site.entries.pop(11)
+    staff_search.update_index(site, tmp_path / "edited")
+    staff_search.update_index(site, tmp_path / "rebuilt")
+    for query in ["营商环境", "发展", "title:重点工作", "建设 -招商"]:
+        edited = search(tmp_path / "edited", query, limit=None)
+        rebuilt = search(tmp_path / "rebuilt", query, limit=None)
+        assert [item["id"] for item in edited["results"]] == [item["id"] for item in rebuilt["results"]]
+        # Whoosh counts a replaced document in its old segment's statistics until that segment is
+        # merged away, so BM25F scores drift a little between rebuilds.
+        for mine, theirs in zip(edited["results"], rebuilt["results"]):
+            assert mine["score"] == pytest.approx(theirs["score"], rel=0.05)
