@@ -126,13 +126,13 @@ def update_index(site: Any, index_dir: Path) -> None:
     removed = [doc_id for doc_id in stored if doc_id not in documents]
     if same and not fresh and not removed:
         return
-    # Only the shards holding a changed document are read and rewritten: the store holds every
-    # document's plain and folded text (~250 MB at 10,000 documents).
-    shards = {shard: _read_shard(index_dir, shard) if stored else {}
-              for shard in sorted({_shard_of(doc_id) for doc_id in [*fresh, *removed]} if stored else range(SHARDS))}
-    if any(shard is None for shard in shards.values()):  # a lost shard: start again from empty
-        stored, fresh, removed = {}, list(hashes), []
-        shards = {shard: {} for shard in range(SHARDS)}
+    # Only the shards holding a changed document are read and rewritten (the store holds every
+    # document's plain and folded text, ~250 MB at 10,000 documents), one at a time.
+    touched: dict[int, list[str]] = {shard: [] for shard in range(SHARDS)} if not stored else {}
+    for doc_id in [*fresh, *removed]:
+        touched.setdefault(_shard_of(doc_id), [])
+    for doc_id in fresh:
+        touched[_shard_of(doc_id)].append(doc_id)
     tokenizer = segmenter(marker["dictionary"])
     # The browser bundle's build already cut every document's words: reuse them by content hash.
     # A few documents are cut faster than the cache of all of them is read.
@@ -141,37 +141,42 @@ def update_index(site: Any, index_dir: Path) -> None:
         cached = AnalysisCache(index_dir / ANALYSIS_CACHE, analysis_salt(tokenizer, alias_groups(table))).entries
     else:
         cached = {}
-    for doc_id in removed:
-        shards[_shard_of(doc_id)].pop(doc_id, None)
-    ranked: dict[str, tuple[str, str]] = {}
-    for doc_id in fresh:
-        doc = documents[doc_id]
-        values = meta_values(doc)
-        plain = plain_text(doc.body)
-        analysis = cached.pop(hashes[doc_id], None)  # popped: its texts are freed as the store grows
-        words = analysis["words"] if analysis is not None else sorted(set(tokenizer.words(word_text(values, plain))))
-        ranked[doc_id] = (" ".join(tokenizer.words(doc.title)), " ".join(words))
-        shards[_shard_of(doc_id)][doc_id] = {
-            "folded": list(folded_fields(doc)),
-            "fields": {
-                "id": doc.id,
-                "date": doc.date or "",
-                "doc_type": type_label(doc),
-                "departments": values["departments"],
-                "topics": values["topics"],
-                "title": doc.title,
-                "plain": plain,  # for snippets
-                "source": doc.meta.get("source") or "",
-                "path": str(doc.path or ""),
-                "url": urls.document_url(doc),
-                "doc_number": doc.meta.get("doc_number") or "",
-            },
-        }
-    del cached
     index_dir.mkdir(parents=True, exist_ok=True)
-    _update_whoosh(index_dir / WHOOSH_DIR, rebuild=not stored, removed=removed, fresh=ranked)
-    for shard, entries in shards.items():
+    ranked: dict[str, tuple[str, str]] = {}
+    for shard, doc_ids in sorted(touched.items()):
+        entries = _read_shard(index_dir, shard) if stored else {}
+        if entries is None:  # lost or unreadable: its documents are written again
+            entries, doc_ids = {}, [doc_id for doc_id in documents if _shard_of(doc_id) == shard]
+        for doc_id in removed:
+            entries.pop(doc_id, None)
+        for doc_id in doc_ids:
+            doc = documents[doc_id]
+            values = meta_values(doc)
+            plain = plain_text(doc.body)
+            analysis = cached.pop(hashes[doc_id], None)  # popped: its texts are freed as the store grows
+            words = analysis["words"] if analysis is not None else sorted(set(tokenizer.words(word_text(values, plain))))
+            ranked[doc_id] = (" ".join(tokenizer.words(doc.title)), " ".join(words))
+            entries[doc_id] = {
+                "folded": list(folded_fields(doc)),
+                "fields": {
+                    "id": doc.id,
+                    "date": doc.date or "",
+                    "doc_type": type_label(doc),
+                    "departments": values["departments"],
+                    "topics": values["topics"],
+                    "title": doc.title,
+                    "plain": plain,  # for snippets
+                    "source": doc.meta.get("source") or "",
+                    "path": str(doc.path or ""),
+                    "url": urls.document_url(doc),
+                    "doc_number": doc.meta.get("doc_number") or "",
+                },
+            }
+        # The head is written last: an interrupted update leaves what it had not finished fresh.
         _write_atomically(_shard_path(index_dir, shard), entries)
+        del entries
+    del cached
+    _update_whoosh(index_dir / WHOOSH_DIR, rebuild=not stored, removed=removed, fresh=ranked)
     _write_atomically(index_dir / STORE, {"marker": marker, "hashes": hashes})
 
 
@@ -256,19 +261,32 @@ def _postings(field, vocabulary: dict[str, int], numbered: array, token_counts: 
     field lengths as Whoosh reads them back) of one field, documents ascending within a term."""
     count = len(token_counts)
     words = sorted(vocabulary, key=field.to_bytes)
-    rank = np.empty(len(words), np.int64)
-    rank[[vocabulary[word] for word in words]] = np.arange(len(words))
-    documents = np.repeat(np.arange(count, dtype=np.int64), token_counts)
-    keys, frequencies = np.unique(rank[np.frombuffer(numbered, np.uint32)] * count + documents, return_counts=True)
-    terms, documents = np.divmod(keys, count)
+    rank = np.empty(len(words), np.int32)
+    rank[[vocabulary[word] for word in words]] = np.arange(len(words), dtype=np.int32)
+    terms = rank[np.frombuffer(numbered, np.uint32)]
+    # Tokens are in document order: a stable sort by term keeps each term's documents ascending
+    # and a word repeated in a document in one run (its frequency).
+    order = np.argsort(terms, kind="stable")
+    terms = terms[order]
+    documents = np.repeat(np.arange(count, dtype=np.uint32), token_counts)[order]
+    del order
+    repeated = (terms[1:] == terms[:-1]) & (documents[1:] == documents[:-1])
+    if repeated.any():
+        first = np.flatnonzero(np.append(True, ~repeated))
+        frequencies = np.diff(np.append(first, len(terms))).astype(np.uint32)
+        terms, documents = terms[first], documents[first]
+        del first
+    else:  # the usual body: cached words are distinct
+        frequencies = np.ones(len(terms), np.uint32)
+    del repeated
     starts = np.searchsorted(terms, np.arange(len(words) + 1))
     if scored:
         # The field length Whoosh stores is a byte (length_to_byte) and reads back rounded.
         rounded = np.array([byte_to_length(byte) if byte else 0
-                            for byte in map(length_to_byte, range(int(token_counts.max(initial=0)) + 1))])
+                            for byte in map(length_to_byte, range(int(token_counts.max(initial=0)) + 1))], np.int32)
         lengths = rounded[token_counts][documents]
     else:
-        lengths = np.zeros(len(documents), np.int64)
+        lengths = np.zeros(len(documents), np.int32)
     return [field.to_bytes(word) for word in words], starts, documents, frequencies, lengths
 
 
@@ -292,15 +310,16 @@ def _write_postings(fieldwriter, name: str, field, terms: list[bytes], starts: n
     most = np.maximum.reduceat(frequencies, block_starts)
     least = np.minimum.reduceat(frequencies, block_starts)
     longest = np.maximum.reduceat(lengths, block_starts)
-    no_length = np.iinfo(np.int64).max
+    no_length = np.iinfo(lengths.dtype).max
     shortest = np.minimum.reduceat(np.where(lengths > 0, lengths, no_length), block_starts)
     block_ends = np.append(block_starts[1:], len(documents))
     gaps = documents.copy()  # what W3PostingsWriter._mini_ids delta-encodes, block by block
     gaps[1:] -= documents[:-1]
     gaps[block_starts] = documents[block_starts]
-    all_documents = array("I", documents.astype(np.uint32).tobytes())
-    all_gaps = array("I", gaps.astype(np.uint32).tobytes())
-    all_frequencies = array("I", frequencies.astype(np.uint32).tobytes())
+    all_gaps = array("I", gaps.tobytes())
+    del gaps
+    all_documents = array("I", documents.tobytes())
+    all_frequencies = array("I", frequencies.tobytes())
     one_value = pack_uint(1)
     most, least, longest, shortest = most.tolist(), least.tolist(), longest.tolist(), shortest.tolist()
     block_starts, block_ends, first_block = block_starts.tolist(), block_ends.tolist(), first_block.tolist()
