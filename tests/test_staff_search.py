@@ -121,3 +121,14 @@ def test_an_edited_index_returns_what_one_rebuilt_from_empty_returns(tmp_path, m
         # merged away, so BM25F scores drift a little between rebuilds.
         for mine, theirs in zip(edited["results"], rebuilt["results"]):
             assert mine["score"] == pytest.approx(theirs["score"], rel=0.05)
+
+
+def test_the_store_holds_each_documents_folded_fields_as_archive_query_computes_them(built):
+    from archive.query import folded_fields
+    from archive.staff_search import SHARDS, _read_shard
+    site, index_dir, _ = built
+    stored = {}
+    for shard in range(SHARDS):
+        stored.update(_read_shard(index_dir, shard))
+    assert {doc_id: tuple(entry["folded"]) for doc_id, entry in stored.items()} == {
+        entry.doc.id: folded_fields(entry.doc) for entry in site.entries}
