@@ -230,7 +230,9 @@ def _write_segment(writer, documents: list[tuple[str, tuple[str, str]]]) -> None
     tests/test_staff_search.py compares the files with those of Whoosh's own writer."""
     schema = writer.schema
     perdoc = writer.perdocwriter
-    split = _SPACE_SEPARATED.expression.findall  # the analyzer's own tokens
+    # The analyzer's tokens: str.split() splits on the characters \S+ stops at (str.isspace),
+    # twice as fast as the regex.
+    split = str.split
     count = len(documents)
     text_fields = ("title", "body")
     # Words become numbers as they are read (in C: a defaultdict numbering new words), so the

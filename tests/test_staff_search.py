@@ -132,3 +132,9 @@ def test_the_store_holds_each_documents_folded_fields_as_archive_query_computes_
         stored.update(_read_shard(index_dir, shard))
     assert {doc_id: tuple(entry["folded"]) for doc_id, entry in stored.items()} == {
         entry.doc.id: folded_fields(entry.doc) for entry in site.entries}
+
+
+def test_splitting_on_whitespace_gives_the_staff_analyzers_tokens():
+    from archive.staff_search import _SPACE_SEPARATED
+    text = " ".join(chr(code) + "字" for code in range(0x110000) if not 0xD800 <= code < 0xE000)
+    assert [token.text for token in _SPACE_SEPARATED(text)] == text.split()
