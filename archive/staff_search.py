@@ -5,20 +5,21 @@ Matching and ranking are split:
 
 * which documents match is decided exactly as in the browser, by archive.query.matches over each
   document's folded text (a scan of 10,000 documents takes a few hundredths of a second per term),
-  kept in staff.pickle;
+  kept in SHARDS pickles beside staff.pickle (the marker and every document's content hash);
 * Whoosh (BM25F) ranks them over jieba search-mode words of the title (boosted) and of the
   metadata and opening of the body, cut once by the browser bundle's build and read from its
-  cache by content hash.
+  cache by content hash. A first build writes Whoosh's segment directly (_write_segment, the
+  same bytes as Whoosh's own writer in a fraction of its time); edits go through Whoosh's writer.
 
 Both are keyed by document id and content hash; update_index only rewrites what changed.
 """
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import types
 import zlib
-import itertools
 from array import array
 from collections import defaultdict
 from pathlib import Path
@@ -210,7 +211,7 @@ def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str], fresh: di
     for doc_id in [*removed, *replaced]:  # what update_document does before adding
         writer.delete_by_term("id", doc_id)
     documents = sorted(fresh.items())
-    if len(documents) >= DIRECT_WRITE_MIN or not index.doc_count_all():
+    if documents and (len(documents) >= DIRECT_WRITE_MIN or not index.doc_count_all()):
         _write_segment(writer, documents)
         # A merge would feed old segments through the field writer after the terms written
         # here, out of order; a first build has nothing to merge.
