@@ -126,13 +126,14 @@ def update_index(site: Any, index_dir: Path) -> None:
     hashes = {doc_id: content_hash(doc) for doc_id, doc in documents.items()}
     fresh = [doc_id for doc_id, digest in hashes.items() if stored.get(doc_id) != digest]
     removed = [doc_id for doc_id in stored if doc_id not in documents]
-    if same and not fresh and not removed:
+    missing = [shard for shard in range(SHARDS) if stored and not _shard_path(index_dir, shard).exists()]
+    if same and not fresh and not removed and not missing:
         return
     # Only the shards holding a changed document are read and rewritten (the store holds every
     # document's plain and folded text, ~250 MB at 10,000 documents), one at a time.
     touched: dict[int, list[str]] = {shard: [] for shard in range(SHARDS)} if not stored else {}
-    for doc_id in [*fresh, *removed]:
-        touched.setdefault(_shard_of(doc_id), [])
+    for shard in [*map(_shard_of, [*fresh, *removed]), *missing]:
+        touched.setdefault(shard, [])
     for doc_id in fresh:
         touched[_shard_of(doc_id)].append(doc_id)
     tokenizer = segmenter(marker["dictionary"])

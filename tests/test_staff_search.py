@@ -138,3 +138,20 @@ def test_splitting_on_whitespace_gives_the_staff_analyzers_tokens():
     from archive.staff_search import _SPACE_SEPARATED
     text = " ".join(chr(code) + "字" for code in range(0x110000) if not 0xD800 <= code < 0xE000)
     assert [token.text for token in _SPACE_SEPARATED(text)] == text.split()
+
+
+def test_a_lost_store_shard_is_written_again_by_the_next_update(tmp_path):
+    from support import load_site
+
+    from archive import staff_search
+    site = load_site(CONTENT, tmp_path / "index")
+    staff_search.update_index(site, tmp_path / "index")
+    before = search(tmp_path / "index", "发展", limit=None)
+    lost = next(shard for shard in range(staff_search.SHARDS)
+                if staff_search._read_shard(tmp_path / "index", shard))
+    staff_search._shard_path(tmp_path / "index", lost).unlink()
+    with pytest.raises(SearchError):
+        search(tmp_path / "index", "发展")
+    staff_search.update_index(site, tmp_path / "index")
+    after = search(tmp_path / "index", "发展", limit=None)
+    assert {item["id"] for item in after["results"]} == {item["id"] for item in before["results"]}
