@@ -209,18 +209,22 @@ def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str], fresh: di
         index = whoosh_index.open_dir(folder)
         replaced = list(fresh)
     writer = index.writer()
-    for doc_id in [*removed, *replaced]:  # what update_document does before adding
-        writer.delete_by_term("id", doc_id)
-    documents = sorted(fresh.items())
-    if documents and (len(documents) >= DIRECT_WRITE_MIN or not index.doc_count_all()):
-        _write_segment(writer, documents)
-        # A merge would feed old segments through the field writer after the terms written
-        # here, out of order; a first build has nothing to merge.
-        writer.commit(merge=False)
-    else:
-        for doc_id, (title, body) in documents:
-            writer.add_document(id=doc_id, title=title, body=body)
-        writer.commit()
+    try:
+        for doc_id in [*removed, *replaced]:  # what update_document does before adding
+            writer.delete_by_term("id", doc_id)
+        documents = sorted(fresh.items())
+        if documents and (len(documents) >= DIRECT_WRITE_MIN or not index.doc_count_all()):
+            _write_segment(writer, documents)
+            # A merge would feed old segments through the field writer after the terms written
+            # here, out of order; a first build has nothing to merge.
+            writer.commit(merge=False)
+        else:
+            for doc_id, (title, body) in documents:
+                writer.add_document(id=doc_id, title=title, body=body)
+            writer.commit()
+    except BaseException:
+        writer.cancel()  # releases the index's write lock for the next build
+        raise
 
 
 def _write_segment(writer, documents: list[tuple[str, tuple[str, str]]]) -> None:
