@@ -30,6 +30,7 @@ import os
 import pickle
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,8 @@ CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.c
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 EPOCH = dt.date(1970, 1, 1)
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
+GRAM_CHUNK = 1 << 21  # positions whose 1- or 2-character grams are listed at once: bounds memory
+ROOT_CHUNK = 1 << 17  # suffix-array rows handled at once (whole roots): bounds a segment's memory
 SHORT = 64  # lists shorter than this are encoded in plain Python (see varints)
 _DIGITS = np.frombuffer(ALPHABET.encode("ascii"), np.uint8).astype(np.uint32)
 
@@ -247,7 +250,8 @@ def _analyse(item: tuple[dict, str]) -> dict:
         by_form = _WORKER["group_of"]
         for form in sorted(found_meta | found_body):
             groups.append((by_form[form], form in found_meta))
-    return {"meta": meta, "body": body, "words": words, "groups": sorted(set(groups))}
+    # Words travel back as one string (folded words hold no spaces): see analyse_all.
+    return {"meta": meta, "body": body, "words": " ".join(words), "groups": sorted(set(groups))}
 
 
 def _init_worker(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> None:
@@ -302,15 +306,23 @@ def analyse_all(documents: list[Document], keys: list[str], tokenizer: Segmenter
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     items = [item for _, item in missing]
     if cores > 1 and len(items) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("fork")
-        with context.Pool(cores, initializer=_init_worker, initargs=(tokenizer, groups)) as pool:
-            results = pool.map(_analyse, items, chunksize=max(1, min(64, len(items) // (cores * 8) or 1)))
+        pool = multiprocessing.get_context("fork").Pool(cores, initializer=_init_worker, initargs=(tokenizer, groups))
+        results = pool.imap(_analyse, items, chunksize=max(1, min(64, len(items) // (cores * 8) or 1)))
     else:
+        pool = None
         _init_worker(tokenizer, groups)
-        results = [_analyse(item) for item in items]
-    for (index, _), result in zip(missing, results):
-        cache.entries[keys[index]] = result
-        cache.added = True
+        results = map(_analyse, items)
+    # Documents share most of their words: one string per distinct word, made as each result
+    # arrives (a list of strings per document was most of a 10,000-document build's memory).
+    distinct: dict[str, str] = {}
+    try:
+        for (index, _), result in zip(missing, results):
+            result["words"] = [distinct.setdefault(word, word) for word in result["words"].split(" ") if word]
+            cache.entries[keys[index]] = result
+            cache.added = True
+    finally:
+        if pool is not None:
+            pool.terminate()
     out = []
     for key in keys:
         cache.used[key] = cache.entries[key]
@@ -372,7 +384,7 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     codes = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
     size = len(codes)
     ends = codes == 1
-    doc_of = (np.cumsum(ends) - ends).astype(np.int64)
+    doc_of = (np.cumsum(ends) - ends).astype(np.int32)
     meta_end = np.array([len(a["meta"]) for a in analyses], np.int64)
     starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]).astype(np.int64)
     in_meta = np.arange(size) < (starts + meta_end)[doc_of]
@@ -393,21 +405,32 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     sigma = len(chars)
     one = ~separator
     two = one[:-1] & one[1:]
-    for length, where in ((1, np.nonzero(one)[0]), (2, np.nonzero(two)[0])):
-        keys = ranks[where].astype(np.int64)
+    for length, where in ((1, np.nonzero(one)[0].astype(np.int32)), (2, np.nonzero(two)[0].astype(np.int32))):
+        keys = ranks[where]
         if length == 2:
-            keys = keys * sigma + ranks[where + 1]
-        lists = []
-        for restrict in (None, in_meta[where]):
-            k, d = (keys, doc_of[where]) if restrict is None else (keys[restrict], doc_of[where][restrict])
-            pairs = np.unique(k * count + d)
-            lists.append((pairs // count, pairs % count))
-        distinct = np.unique(lists[0][0])
-        every = _doc_lists_column(lists[0][0], lists[0][1], distinct, count)
-        in_metadata = _doc_lists_column(lists[1][0], lists[1][1], distinct, count)
-        for key, a, m in zip(distinct, every, in_metadata):
-            gram = chr(chars[key]) if length == 1 else chr(chars[key // sigma]) + chr(chars[key % sigma])
-            gram_records.append((gram, _record(0, gram, varints([len(a)]) + a + m)))
+            keys = keys * sigma + ranks[where + 1]  # < sigma ** 2: fits int32 for any real alphabet
+        docs, metas = doc_of[where], in_meta[where]
+        del where
+        # In ranges of keys holding about GRAM_CHUNK positions each: the (key, document) pairs
+        # of a whole large segment in int64 were a build's peak memory.
+        histogram = np.cumsum(np.bincount(keys >> 8))
+        cuts = np.searchsorted(histogram, np.arange(GRAM_CHUNK, len(keys), GRAM_CHUNK), side="right")
+        for low, high in zip(np.r_[0, cuts] << 8, np.r_[cuts << 8, np.iinfo(np.int32).max]):
+            part = (keys >= low) & (keys < high)
+            k, d, m = keys[part].astype(np.int64), docs[part], metas[part]
+            if not len(k):
+                continue
+            lists = []
+            for pairs in (np.unique(k * count + d), np.unique(k[m] * count + d[m])):
+                lists.append((pairs // count, pairs % count))
+            del k, d, m
+            distinct = np.unique(lists[0][0])
+            every = _doc_lists_column(lists[0][0], lists[0][1], distinct, count)
+            in_metadata = _doc_lists_column(lists[1][0], lists[1][1], distinct, count)
+            for key, a, m in zip(distinct.tolist(), every, in_metadata):
+                gram = chr(chars[key]) if length == 1 else chr(chars[key // sigma]) + chr(chars[key % sigma])
+                gram_records.append((gram, _record(0, gram, varints([len(a)]) + a + m)))
+        del keys, docs, metas
 
     # jieba words -> documents: 2-character words beside the grams, longer ones in root records.
     word_docs: dict[str, list[int]] = {}
@@ -430,22 +453,104 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     # The suffix array, and each suffix's context: up to CONTEXT characters, never past a separator.
     sa = divsufsort(ranks)
     lcp = kasai(ranks, sa)
-    seps = np.nonzero(separator)[0]
-    distance = seps[np.searchsorted(seps, np.arange(size))] - np.arange(size)
+    del ranks
+    seps = np.nonzero(separator)[0].astype(np.int32)
+    del separator
+    distance = seps[np.searchsorted(seps, np.arange(size, dtype=np.int32))] - np.arange(size, dtype=np.int32)
     del seps
-    context = np.minimum(distance, CONTEXT)[sa]
-    common = np.minimum(np.minimum(lcp, context), np.r_[context[1:], 0])  # suffix i with i + 1
+    context = np.minimum(distance, CONTEXT)[sa].astype(np.int8)
+    common = np.minimum(np.minimum(lcp, context), np.r_[context[1:], 0]).astype(np.int8)  # suffix i with i + 1
     del lcp
-    rows = np.nonzero(context >= 3)[0]
-    position = sa[rows].astype(np.int64)
+    rows = np.nonzero(context >= 3)[0].astype(np.int32)
+    position = sa[rows]
     length = context[rows]
-    previous = np.zeros(len(rows), np.int64)
+    previous = np.zeros(len(rows), np.int8)
     previous[1:] = np.where(rows[1:] == rows[:-1] + 1, common[rows[:-1]], 0)
-    del sa, common, context
+    del sa, common, context, rows
 
+    # Rows sharing their first three characters (a root) are consecutive in suffix order, and
+    # every record belongs to one root: the rows are handled in chunks of whole roots, so the
+    # per-row arrays below never hold more than ROOT_CHUNK rows at once.
+    width = 1
+    while (1 << (6 * width)) < 2 * count:
+        width += 1
+    text = _SegmentText(codes, doc_of, in_meta, distance, count, width)
+    root_starts = np.nonzero(previous < 3)[0]
+    cuts = np.unique(root_starts[np.searchsorted(root_starts, np.arange(0, len(previous), ROOT_CHUNK))])
+    keys, bodies, astral = [], [], []
+    pages: list[str] = []
+    for low, high in zip(cuts, np.r_[cuts[1:], len(previous)]):
+        part = _root_bodies(text, position[low:high], length[low:high].astype(np.int64),
+                            previous[low:high].astype(np.int64), pages)
+        keys.extend(part[0].tolist())
+        bodies.extend(part[1])
+        astral.extend(part[2].tolist())
+    del position, length, previous
+    for index, page in enumerate(pages):
+        files[f"p{index}"] = page
+
+    # Every root: those with records and those with long jieba words only, in code point order.
+    # Records are assembled as strings: whole-segment arrays here would be the build's peak memory.
+    body_of = {key: index for index, key in enumerate(keys)}
+    word_roots = {(ord(r[0]) << 42) | (ord(r[1]) << 21) | ord(r[2]): r for r in long_words}
+    roots = sorted(body_of.keys() | word_roots.keys())
+    words = {key: "".join(_record(2, suffix, payload) for suffix, payload in long_words[word_roots[key]])
+             for key in word_roots}
+    total = 0
+    for key in roots:
+        index = body_of.get(key)
+        length = len(bodies[index]) if index is not None else 0
+        units = length + astral[index] if index is not None else 0
+        if key in word_roots:
+            length, units = length + len(words[key]), units + _units(words[key])
+        total += 3 + len(_varint(units)) + length
+    root_count = 1
+    while total / root_count > SHARD_TARGET:
+        root_count *= 2
+    by_shard: list[list[int]] = [[] for _ in range(root_count)]
+    for key in roots:
+        first, second, third = key >> 42, (key >> 21) & 0x1FFFFF, key & 0x1FFFFF
+        by_shard[((first * 961 + second * 31 + third) & 0xFFFFFFFF) % root_count].append(key)  # key_hash
+    # Each body is dropped once its shard is written, so the segment's records exist about once.
+    for shard, shard_roots in enumerate(by_shard):
+        records = []
+        for key in shard_roots:
+            index = body_of.get(key)
+            payload, units = "", 0
+            if index is not None:
+                payload, units = bodies[index], len(bodies[index]) + astral[index]
+                bodies[index] = ""
+            if key in word_roots:
+                payload, units = payload + words[key], units + _units(words[key])
+            records.append(chr(key >> 42) + chr((key >> 21) & 0x1FFFFF) + chr(key & 0x1FFFFF) + _varint(units) + payload)
+        files[f"r{shard}"] = "".join(records)
+    files["_info"] = json.dumps({"count": count, "grams": shard_count, "roots": root_count, "width": width})
+    return files
+
+
+@dataclass
+class _SegmentText:
+    """What the root records read of a segment, whichever chunk of suffixes they are built from."""
+
+    codes: np.ndarray  # code points of the segment's texts, DOC_END after each
+    doc_of: np.ndarray  # document number of each position
+    in_meta: np.ndarray  # whether each position is in its document's metadata
+    distance: np.ndarray  # characters from each position to the next separator
+    count: int  # documents in the segment
+    width: int  # characters a document code takes in a bucket entry
+
+
+def _root_bodies(text: _SegmentText, position: np.ndarray, length: np.ndarray, previous: np.ndarray,
+                 pages: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """The record body of every root in a run of suffix-array rows made of whole roots: (root keys,
+    bodies, characters above U+FFFF in each body), in suffix order. Pages of long roots are appended to
+    `pages` (their numbers are their places in it). position: each row's text position; length:
+    its context length; previous: characters it shares with the row before (0 across roots)."""
+    codes, doc_of, in_meta, distance, count, width = (text.codes, text.doc_of, text.in_meta, text.distance,
+                                                       text.count, text.width)
     # Frequent strings: runs of at least FREQUENT suffixes sharing their first `ell` characters.
-    frequent_depth = np.zeros(len(rows), np.int64)
-    alive = np.arange(len(rows))
+    frequent_depth = np.zeros(len(position), np.int64)
+    alive = np.arange(len(position))
     frequent: list[tuple[int, np.ndarray, np.ndarray]] = []
     for ell in range(3, CONTEXT + 1):
         if not len(alive):
@@ -475,6 +580,7 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     # Buckets: the suffixes below each frequent string (or infrequent root), front-coded.
     depth = np.where(frequent_depth == 0, 3, frequent_depth + 1)
     member = np.nonzero((depth <= length) & (frequent_depth < CONTEXT))[0]
+    del frequent_depth
     bucket_depth = depth[member]
     first = np.ones(len(member), bool)
     first[1:] = ((bucket_depth[1:] != bucket_depth[:-1]) | (member[1:] != member[:-1] + 1)
@@ -483,24 +589,26 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     before = np.where(first, bucket_depth - 1, previous[member])
     after = np.where(last, bucket_depth - 1, np.r_[before[1:], 0])
     stored = np.minimum(length[member], np.maximum(before, after) + 1)
-    at = position[member]
+    at = position[member].astype(np.int64)
     complete = stored == distance[at]
     shared = np.where(first, bucket_depth, np.minimum(before, np.r_[0, stored[:-1]]))
+    del before, after
     fresh = np.maximum(stored - shared, 0)
     owner, within = _ragged(fresh)
-    width = 1
-    while (1 << (6 * width)) < 2 * count:
-        width += 1
-    doc_code = doc_of[at] * 2 + in_meta[at]
+    doc_code = doc_of[at].astype(np.int64) * 2 + in_meta[at]
     doc_chars = np.stack([_DIGITS[(doc_code >> (6 * (width - 1 - w))) & 63] for w in range(width)], axis=1).reshape(-1)
+    del doc_code
+    context_codes = codes[at[owner] + shared[owner] + within]
+    del within
     entry_codes, entry_lengths = _interleave([
         _one(_DIGITS[(shared - bucket_depth) * 2 + complete]),
         _one(_DIGITS[fresh]),
-        (fresh, codes[at[owner] + shared[owner] + within]),
+        (fresh, context_codes),
         (np.full(len(member), width), doc_chars),
     ])
-    entry_units = entry_lengths + np.bincount(owner, weights=(codes[at[owner] + shared[owner] + within] > 0xFFFF),
+    entry_units = entry_lengths + np.bincount(owner, weights=(context_codes > 0xFFFF),
                                               minlength=len(member)).astype(np.int64)
+    del owner, context_codes, doc_chars
     bucket_of = np.cumsum(first) - 1
     bucket_first = member[first]
     bucket_len = bucket_depth[first]
@@ -513,50 +621,41 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     key_owner, key_within = _ragged(key_len)
     head_codes, head_lengths = _interleave([
         _one(_DIGITS[16 + key_len]),
-        (key_len, codes[position[bucket_first][key_owner] + 3 + key_within]),
+        (key_len, codes[position[bucket_first][key_owner].astype(np.int64) + 3 + key_within]),
         _varint_column(bucket_units),
     ])
     bucket_codes, bucket_lengths = _interleave([(head_lengths, head_codes),
                                                 (bucket_char_end - bucket_char_start, entry_codes)])
+    del entry_codes, head_codes
 
-    # Records in (first row, frequent before bucket, key length) order; rows sharing their first
-    # three characters (a root) are consecutive in suffix order, so each root's records are a run.
+    # Records in (first row, frequent before bucket, key length) order, so each root's records are a run.
     freq_lengths, freq_codes = _column_of_strings(frequent_records)
     row = np.r_[np.array(frequent_rows, np.int64), bucket_first].astype(np.int64)
     kind = np.r_[np.zeros(len(frequent_rows), np.int64), np.ones(len(bucket_first), np.int64)]
     order = np.lexsort((np.r_[np.array(frequent_lengths, np.int64), bucket_len], kind, row))
     lengths = np.r_[freq_lengths, bucket_lengths].astype(np.int64)
     source = np.r_[freq_codes, bucket_codes].astype(np.uint32)
+    del bucket_codes
     item_len = lengths[order]
     owner, within = _ragged(item_len)
     item_codes = source[(np.cumsum(lengths) - lengths)[order][owner] + within]
+    del source, owner, within
     item_end = np.cumsum(item_len)
     item_start = item_end - item_len
     item_kind = kind[order]
-    at = position[row[order]]
+    at = position[row[order]].astype(np.int64)
     item_root = (codes[at].astype(np.int64) << 42) | (codes[at + 1].astype(np.int64) << 21) | codes[at + 2]
     root_first = np.nonzero(np.r_[True, item_root[1:] != item_root[:-1]])[0] if len(item_root) else np.zeros(0, np.int64)
     root_last = np.r_[root_first[1:], len(item_root)]
-    item_roots = item_root[root_first]
-    body_len = item_end[root_last - 1] - item_start[root_first] if len(root_first) else np.zeros(0, np.int64)
-
-    # Every root: those with records and those with long jieba words only, in code point order
-    # (the keys' order, since each code point takes 21 bits).
-    word_roots = {(ord(r[0]) << 42) | (ord(r[1]) << 21) | ord(r[2]): r for r in long_words}
-    keys = np.union1d(item_roots, np.array(sorted(word_roots), np.int64)).astype(np.int64)
-    which = np.searchsorted(item_roots, keys)
-    has_items = which < len(item_roots)
-    has_items[has_items] = item_roots[which[has_items]] == keys[has_items]
-    body_start = np.where(has_items, item_start[root_first[np.minimum(which, len(root_first) - 1)]] if len(root_first) else 0, 0)
-    body_size = np.where(has_items, body_len[np.minimum(which, len(root_first) - 1)] if len(root_first) else 0, 0)
+    body_start = item_start[root_first]
+    body_size = item_end[root_last - 1] - body_start if len(root_first) else np.zeros(0, np.int64)
 
     # A long root's records go to pages of at most PAGE characters (at least one record each);
     # the root keeps its frequent strings' names and a page directory.
     extra: list[str] = []
     extra_start = len(item_codes)
-    pages = 0
     for index in np.nonzero(body_size > PAGE)[0]:
-        first_item, last_item = root_first[which[index]], root_last[which[index]]
+        first_item, last_item = root_first[index], root_last[index]
         ends = item_end[first_item:last_item]
         starts_here = item_start[first_item:last_item]
         skeleton = [_skeleton_entry(_text(item_codes[starts_here[i]:ends[i]]))
@@ -566,42 +665,20 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
         while i < len(ends):
             j = max(i + 1, int(np.searchsorted(ends, starts_here[i] + PAGE, side="right")))
             page = _text(item_codes[starts_here[i]:ends[j - 1]])
-            directory.append(_page_entry(page, pages))
-            files[f"p{pages}"] = page
-            pages += 1
+            directory.append(_page_entry(page, len(pages)))
+            pages.append(page)
             i = j
-        text = "".join(skeleton) + "".join(directory)
+        body = "".join(skeleton) + "".join(directory)
         body_start[index] = extra_start + sum(len(t) for t in extra)
-        body_size[index] = len(text)
-        extra.append(text)
-    if extra:
-        source = np.r_[item_codes, _column_of_strings(extra)[1]].astype(np.uint32)
-    else:
-        source = item_codes
+        body_size[index] = len(body)
+        extra.append(body)
+    source = np.r_[item_codes, _column_of_strings(extra)[1]].astype(np.uint32) if extra else item_codes
     owner, within = _ragged(body_size)
     body_codes = source[body_start[owner] + within]
-    words = [("".join(_record(2, suffix, payload) for suffix, payload in long_words[word_roots[k]])
-              if k in word_roots else "") for k in keys.tolist()]
-    merged, merged_len = _interleave([(body_size, body_codes), _column_of_strings(words)])
-    owner, _ = _ragged(merged_len)
-    units = merged_len + np.bincount(owner, weights=merged > 0xFFFF, minlength=len(keys)).astype(np.int64)
-    root_codes = np.stack([keys >> 42, (keys >> 21) & 0x1FFFFF, keys & 0x1FFFFF], axis=1)
-    record_codes, record_len = _interleave([(np.full(len(keys), 3), root_codes.reshape(-1)), _varint_column(units),
-                                            (merged_len, merged)])
-    # Shards by key_hash of the root, computed for all roots at once.
-    total = int(record_len.sum())
-    root_count = 1
-    while total / root_count > SHARD_TARGET:
-        root_count *= 2
-    shard = ((root_codes[:, 0] * 961 + root_codes[:, 1] * 31 + root_codes[:, 2]) & 0xFFFFFFFF) % root_count
-    by_shard = np.argsort(shard, kind="stable")
-    owner, within = _ragged(record_len[by_shard])
-    ordered = record_codes[(np.cumsum(record_len) - record_len)[by_shard][owner] + within]
-    shard_end = np.cumsum(np.bincount(shard, weights=record_len, minlength=root_count).astype(np.int64))
-    for index in range(root_count):
-        files[f"r{index}"] = _text(ordered[shard_end[index - 1] if index else 0:shard_end[index]])
-    files["_info"] = json.dumps({"count": count, "grams": shard_count, "roots": root_count, "width": width})
-    return files
+    astral = np.bincount(owner, weights=body_codes > 0xFFFF, minlength=len(body_size)).astype(np.int64)
+    joined = _text(body_codes)
+    ends = np.cumsum(body_size).tolist()
+    return item_root[root_first], [joined[a:b] for a, b in zip([0, *ends[:-1]], ends)], astral
 
 
 def _page_entry(record: str, page: int) -> str:
@@ -657,12 +734,17 @@ def _pieces(plain: str) -> list[str]:
     return [plain[start:start + PIECE] for start in range(0, max(len(plain), 1), PIECE)]
 
 
-def _segment_files(job: tuple[str, list[dict], list[Document], list[str], int]) -> dict[str, str]:
+def _build_segment_folder(job: tuple[Path, str, list[dict], list[Document], list[str]]) -> None:
+    """Build one segment into folder/<key>/ (in a worker process when there are several)."""
+    folder, key, analyses, documents, doc_urls = job
+    _save_segment(folder / key, _segment_files(key, analyses, documents, doc_urls))
+
+
+def _segment_files(key: str, analyses: list[dict], documents: list[Document], doc_urls: list[str]) -> dict[str, str]:
     """All files of one segment, name (within the segment's folder) -> .js text."""
-    key, analyses, documents, doc_urls, group_count = job
     data = build_segment(analyses)
     info = data.pop("_info")
-    files = {name: _script(f"{key}/{name}", text) for name, text in data.items()}
+    files = {name: _script(f"{key}/{name}", data.pop(name)) for name in list(data)}  # one copy at a time
     count = len(analyses)
     by_group: dict[int, tuple[list[int], list[int]]] = {}
     for local, (doc, analysis, url) in enumerate(zip(documents, analyses, doc_urls)):
@@ -716,16 +798,20 @@ def build_bundle(documents: list[Document], departments: DepartmentTable, tokeni
     seg_keys = [segment_key([k + u for k, u in zip(keys[a:b], doc_urls[a:b])], salt) for a, b in ranges]
     folder = store / BUNDLE_CACHE
     todo = [i for i, key in enumerate(seg_keys) if not (folder / key / "_info.json").exists()]
-    jobs = [(seg_keys[i], analyses[a:b], documents[a:b], doc_urls[a:b], len(groups)) for i, (a, b) in
+    jobs = [(folder, seg_keys[i], analyses[a:b], documents[a:b], doc_urls[a:b]) for i, (a, b) in
             ((i, ranges[i]) for i in todo)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores > 1 and len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("fork").Pool(min(cores, len(jobs)), maxtasksperchild=1) as pool:
-            for job, files in zip(jobs, pool.imap(_segment_files, jobs, chunksize=1)):
-                _save_segment(folder / job[0], files)
+    if cores > 1 and len(jobs) > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+        # Workers forked from this process would each start as large as it is (the site and every
+        # analysis): a fork server holding just this module keeps each worker to its own segment.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        with context.Pool(min(cores, len(jobs)), maxtasksperchild=1) as pool:
+            for _ in pool.imap_unordered(_build_segment_folder, jobs, chunksize=1):
+                pass
     else:
         for job in jobs:
-            _save_segment(folder / job[0], _segment_files(job))
+            _build_segment_folder(job)
     if folder.exists():
         for old in folder.iterdir():
             if old.name not in seg_keys:

@@ -15,6 +15,7 @@ from support import CONTENT, NodeEngine, load_site  # noqa: E402
 
 from archive.departments import DepartmentTable  # noqa: E402
 from archive.query import department_aliases, parse_query  # noqa: E402
+from archive import search_index  # noqa: E402
 from archive.search_index import decode_doc_list, doc_list, segments_of, write_search_bundle  # noqa: E402
 
 
@@ -32,6 +33,18 @@ def test_two_builds_are_byte_identical(tmp_path):
     first = bundle(CONTENT, tmp_path / "a", tmp_path / "store-a")
     second = bundle(CONTENT, tmp_path / "b", tmp_path / "store-b")
     assert first == second
+
+
+def test_segments_built_in_worker_processes_equal_segments_built_in_one(tmp_path, monkeypatch):
+    if len(search_index.os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: segments are never built in worker processes")
+    # Segments of at most 8 documents: the fixture's 61 make several, so a pool builds them.
+    monkeypatch.setattr(search_index, "SEGMENT_MAX", 8)
+    pooled = bundle(CONTENT, tmp_path / "pooled", tmp_path / "store-pooled")
+    assert len({name.split("/")[1] for name in pooled if name.count("/") == 2}) >= 8
+    monkeypatch.setattr(search_index.os, "sched_getaffinity", lambda pid: {0})
+    single = bundle(CONTENT, tmp_path / "single", tmp_path / "store-single")
+    assert pooled == single
 
 
 @pytest.mark.parametrize("change", ["edit", "add", "delete"])
