@@ -121,13 +121,14 @@ def update_index(site: Any, index_dir: Path) -> None:
     marker = _marker(site)
     current = _read(index_dir)
     same = current is not None and current["marker"] == marker
-    stored = current["hashes"] if same else {}
+    # Without its Whoosh index the store is rebuilt whole: unchanged documents would rank 0.
+    stored = current["hashes"] if same and whoosh_index.exists_in(index_dir / WHOOSH_DIR) else {}
     documents = {doc.id: doc for doc in documents_of(site)}
     hashes = {doc_id: content_hash(doc) for doc_id, doc in documents.items()}
     fresh = [doc_id for doc_id, digest in hashes.items() if stored.get(doc_id) != digest]
     removed = [doc_id for doc_id in stored if doc_id not in documents]
     missing = [shard for shard in range(SHARDS) if stored and not _shard_path(index_dir, shard).exists()]
-    if same and not fresh and not removed and not missing:
+    if stored and not fresh and not removed and not missing:
         return
     # Only the shards holding a changed document are read and rewritten (the store holds every
     # document's plain and folded text, ~250 MB at 10,000 documents), one at a time.

@@ -155,3 +155,17 @@ def test_a_lost_store_shard_is_written_again_by_the_next_update(tmp_path):
     staff_search.update_index(site, tmp_path / "index")
     after = search(tmp_path / "index", "发展", limit=None)
     assert {item["id"] for item in after["results"]} == {item["id"] for item in before["results"]}
+
+
+def test_a_lost_whoosh_index_is_rebuilt_whole_by_the_next_update(tmp_path):
+    import shutil
+
+    from support import load_site
+
+    from archive import staff_search
+    site = load_site(CONTENT, tmp_path / "index")
+    staff_search.update_index(site, tmp_path / "index")
+    before = search(tmp_path / "index", "营商环境", limit=None)
+    shutil.rmtree(tmp_path / "index" / staff_search.WHOOSH_DIR)
+    staff_search.update_index(site, tmp_path / "index")
+    assert search(tmp_path / "index", "营商环境", limit=None) == before
