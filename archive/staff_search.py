@@ -16,7 +16,9 @@ Both are keyed by document id and content hash; update_index only rewrites what 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import marshal
 import pickle
 import types
 import zlib
@@ -107,6 +109,16 @@ def _read_shard(index_dir: Path, shard: int) -> dict[str, Any] | None:
         return None
 
 
+def _fingerprint(doc: Any) -> str:
+    """What tells a changed document: its metadata and body, as content_hash, but without the
+    JSON encoding that was two thirds of an edit's update (0.47 s for 10,000 documents; 0.15-0.25 s
+    with marshal). Marshal format 2 keeps no back-references, so equal values give equal bytes."""
+    try:
+        return hashlib.sha256(marshal.dumps((doc.meta, doc.body), 2)).hexdigest()
+    except ValueError:  # a value marshal cannot write
+        return content_hash(doc)
+
+
 def _write_atomically(path: Path, data: Any) -> None:
     temporary = path.with_name(path.name + ".tmp")
     with temporary.open("wb") as handle:
@@ -124,7 +136,7 @@ def update_index(site: Any, index_dir: Path) -> None:
     # Without its Whoosh index the store is rebuilt whole: unchanged documents would rank 0.
     stored = current["hashes"] if same and whoosh_index.exists_in(index_dir / WHOOSH_DIR) else {}
     documents = {doc.id: doc for doc in documents_of(site)}
-    hashes = {doc_id: content_hash(doc) for doc_id, doc in documents.items()}
+    hashes = {doc_id: _fingerprint(doc) for doc_id, doc in documents.items()}
     fresh = [doc_id for doc_id, digest in hashes.items() if stored.get(doc_id) != digest]
     removed = [doc_id for doc_id in stored if doc_id not in documents]
     missing = [shard for shard in range(SHARDS) if stored and not _shard_path(index_dir, shard).exists()]
@@ -157,7 +169,7 @@ def update_index(site: Any, index_dir: Path) -> None:
             doc = documents[doc_id]
             values = meta_values(doc)
             plain = plain_text(doc.body)
-            analysis = cached.pop(hashes[doc_id], None)  # popped: its texts are freed as the store grows
+            analysis = cached.pop(content_hash(doc), None) if cached else None  # popped: freed as the store grows
             words = analysis["words"] if analysis is not None else sorted(set(tokenizer.words(word_text(values, plain))))
             ranked[doc_id] = (" ".join(tokenizer.words(doc.title)), " ".join(words))
             entries[doc_id] = {

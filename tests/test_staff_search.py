@@ -169,3 +169,14 @@ def test_a_lost_whoosh_index_is_rebuilt_whole_by_the_next_update(tmp_path):
     shutil.rmtree(tmp_path / "index" / staff_search.WHOOSH_DIR)
     staff_search.update_index(site, tmp_path / "index")
     assert search(tmp_path / "index", "营商环境", limit=None) == before
+
+
+def test_an_unchanged_archive_loaded_again_leaves_the_staff_index_untouched(tmp_path):
+    from support import load_site
+
+    from archive.staff_search import STORE, update_index
+    update_index(load_site(CONTENT, tmp_path / "index"), tmp_path / "index")
+    written = {path: path.stat().st_mtime_ns for path in (tmp_path / "index").rglob("*")}
+    update_index(load_site(CONTENT, tmp_path / "index"), tmp_path / "index")
+    assert {path: path.stat().st_mtime_ns for path in (tmp_path / "index").rglob("*")} == written
+    assert (tmp_path / "index" / STORE) in written
