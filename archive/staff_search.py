@@ -11,7 +11,8 @@ Matching and ranking are split:
   cache by content hash. A first build writes Whoosh's segment directly (_write_segment, the
   same bytes as Whoosh's own writer in a fraction of its time); edits go through Whoosh's writer.
 
-Both are keyed by document id and content hash; update_index only rewrites what changed.
+Both are keyed by document id and a fingerprint of its content; update_index only rewrites what
+changed.
 """
 
 from __future__ import annotations
