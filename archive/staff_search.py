@@ -33,6 +33,7 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import RegexTokenizer
 from whoosh.codec.whoosh3 import W3PostingsWriter
 from whoosh.fields import ID, TEXT, Schema
+from whoosh.formats import Existence, Frequency
 from whoosh.query import Or
 from whoosh.query import Term as WhooshTerm
 from whoosh.scoring import BM25F
@@ -171,7 +172,10 @@ def update_index(site: Any, index_dir: Path) -> None:
             values = meta_values(doc)
             plain = plain_text(doc.body)
             analysis = cached.pop(content_hash(doc), None) if cached else None  # popped: freed as the store grows
-            words = analysis["words"] if analysis is not None else sorted(set(tokenizer.words(word_text(values, plain))))
+            if analysis is not None:
+                words = analysis["words"]
+            else:
+                words = sorted(set(tokenizer.words(word_text(values, plain))))
             ranked[doc_id] = (" ".join(tokenizer.words(doc.title)), " ".join(words))
             entries[doc_id] = {
                 "folded": _folded(doc, plain),
@@ -245,10 +249,12 @@ def _write_segment(writer, documents: list[tuple[str, tuple[str, str]]]) -> None
     """Write documents as writer's new segment, byte for byte what writer.add_document and
     commit would write, without Whoosh's per-token and per-posting Python work (its analyzer
     pipeline, posting pool, temporary runs and one field-length read per posting). 10,000
-    documents hold ~6.7 million postings: Whoosh's writer took 70-80 s for them, this a few
-    seconds. Relies on the W3 codec's block writer (whoosh-reloaded is pinned);
-    tests/test_staff_search.py compares the files with those of Whoosh's own writer."""
+    documents hold ~6.7 million postings: Whoosh's writer took 70-90 s for them, this 5-6 s.
+    Relies on the W3 codec's block writer (whoosh-reloaded is pinned); tests/test_staff_search.py
+    compares the files with those of Whoosh's own writer."""
     schema = writer.schema
+    if not all(type(schema[name].format) in (Existence, Frequency) for name in schema.names()):
+        raise TypeError("_write_segment writes frequencies only: positions need Whoosh's own writer")
     perdoc = writer.perdocwriter
     # The analyzer's tokens: str.split() splits on the characters \S+ stops at (str.isspace),
     # twice as fast as the regex.
