@@ -183,8 +183,21 @@ class Segmenter:
     itself is the fallback and always computes the added words' frequencies, so both cut alike."""
 
     def __init__(self, extra_words: Iterable[str] = (), accelerate: bool = True):
-        logging.getLogger("jieba").setLevel(logging.WARNING)
         self.extra_words = sorted(set(extra_words))
+        self.accelerate = accelerate
+        self._memo: dict[str, str] = {}  # word as cut -> folded word or "": words repeat a lot
+        # What the words depend on, known without loading jieba: a rebuild whose words are all
+        # cached never pays jieba's start-up (about a second).
+        self.fingerprint = hashlib.sha256(
+            ("\n".join([ANALYSIS_VERSION, jieba.__version__, *self.extra_words])).encode("utf-8")
+        ).hexdigest()[:16]
+        self._loaded = False
+
+    def load(self) -> None:
+        """Load the dictionaries now (before forking workers that share them)."""
+        if self._loaded:
+            return
+        logging.getLogger("jieba").setLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
         # jieba caches its parsed dictionary in a file named after the dictionary; keep ours in our
         # own temp folder so parallel builds and other programs never share a half-written cache.
@@ -197,14 +210,12 @@ class Segmenter:
             frequency = max(self._jieba.suggest_freq(word, tune=False), 100)
             self._jieba.add_word(word, freq=frequency)
             self.frequencies.append((word, frequency))
-        self._fast = _rjieba(self.frequencies) if accelerate else None
-        self._memo: dict[str, str] = {}  # word as cut -> folded word or "": words repeat a lot
-        self.fingerprint = hashlib.sha256(
-            ("\n".join([ANALYSIS_VERSION, jieba.__version__, *self.extra_words])).encode("utf-8")
-        ).hexdigest()[:16]
+        self._fast = _rjieba(self.frequencies) if self.accelerate else None
+        self._loaded = True
 
     def cut(self, text: str) -> list[str]:
         """jieba's cut_for_search words of text, unfolded."""
+        self.load()
         if self._fast is None:
             return list(self._jieba.cut_for_search(text))
         # jieba-rs keeps runs like 2017-2035, R2-04 or gov.cn whole where jieba splits them at the

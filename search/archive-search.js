@@ -92,7 +92,7 @@
 
   function createEngine(loadFile) {
     var files = {}, pending = {};
-    var base = null, foldMap = {}, aliases = {}, docDay = null, facets = null, memo = new Map();
+    var base = null, foldMap = Object.create(null), aliases = Object.create(null), docDay = null, facets = null, memo = new Map();
     var parsed = new Map();  // shard or page name -> parsed records
 
     function register(name, data) { files[name] = data; }
@@ -134,7 +134,7 @@
 
     function parse(query) {
       var text = Array.from(String(query)).map(function (c) { return QUOTES[c] || c; }).join('');
-      var chars = Array.from(text), terms = [], seen = {}, i = 0, n = chars.length;
+      var chars = Array.from(text), terms = [], seen = Object.create(null), i = 0, n = chars.length;
       while (i < n) {
         if (DROPPED[chars[i]]) { i++; continue; }
         var exclude = false;
@@ -591,7 +591,11 @@
           var page = docs.slice(offset, offset + limit);
           var needles = [];
           evaluation.results.forEach(function (r) { if (!r.term.exclude) needles = needles.concat(r.term.alternatives); });
-          return Promise.all(page.map(function (d) { var seg = segOf(d); return loadRow(seg, d - seg.offset); })).then(function () {
+          // A result's row and its first body piece (where most snippets are) in one round trip.
+          return Promise.all(page.map(function (d) {
+            var seg = segOf(d), local = d - seg.offset;
+            return Promise.all([loadRow(seg, local), load(seg.key + '/x' + local + '-0')]);
+          })).then(function () {
             return Promise.all(page.map(function (d) { return snippetFor(d, needles); }));
           }).then(function (snippets) {
             var answer = {

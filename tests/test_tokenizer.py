@@ -53,6 +53,7 @@ def test_the_dictionary_holds_the_department_names(dictionary):
 def test_rjieba_cuts_the_sample_archive_exactly_as_jieba(dictionary):
     pytest.importorskip("rjieba")
     fast, slow = Segmenter(dictionary), Segmenter(dictionary, accelerate=False)
+    fast.load()
     assert fast._fast is not None
     for path in SAMPLES:
         doc = load_document(path)
