@@ -20,6 +20,7 @@
   var MINUS = { '-': true, '\uff0d': true };
   var FIELD_PREFIXES = { title: true, doc_number: true };
   var SEPARATOR = '\x00';
+  var SNIPPET_PIECES = 4;  // body pieces searched for a snippet (see snippetFor)
   var MAX_CHUNKS = 4;  // pieces of a term longer than the stored context looked up; the rest is checked in text
   var META_WEIGHT = 3, WORD_BONUS = 1.5;
   var MEMO_SIZE = 32;  // queries whose matches are kept for repeats and paging
@@ -372,13 +373,13 @@
           return load(seg.key + '/a' + term.group).then(function (pair) {
             var meta = new Set(decodeList(pair[1]));
             decodeList(pair[0]).forEach(function (d) { add(seg, d, meta.has(d)); });
-          }).then(function () { return words(seg, term, hits); });
+          }).then(function () { return words(seg, [term.text], hits); });
         }
         return Promise.all(term.alternatives.map(function (alt) {
           return altDocs(seg, alt, term.field).then(function (found) {
             found.forEach(function (meta, local) { add(seg, local, meta); });
           });
-        })).then(function () { return words(seg, term, hits); });
+        })).then(function () { return words(seg, term.alternatives, hits); });
       })).then(function () { return hits; });
     }
 
@@ -420,8 +421,10 @@
     }
 
     // Mark documents where one of the term's alternatives is a whole jieba word.
-    function words(seg, term, hits) {
-      return Promise.all(term.alternatives.map(function (alt) {
+    // The word bonus of each alternative; a department term's bonus comes from the name as typed:
+    // looking up every other name of the department cost more than its documents did.
+    function words(seg, alternatives, hits) {
+      return Promise.all(alternatives.map(function (alt) {
         var cps = Array.from(alt);
         if (cps.length < 2 || cps.length > 18) return null;
         var shard = cps.length <= 2 ? gramShard(seg, alt) : rootShard(seg, cps.slice(0, 3).join(''));
@@ -548,20 +551,22 @@
       return base.segs[lo];
     }
 
-    // Body pieces are read in order until one of the needles shows (a match may span two).
-    function snippetFor(doc, needles) {
+    // The snippet comes from the first body piece (loaded with the row) or, when no needle shows
+    // there, from the first SNIPPET_PIECES pieces, fetched at once (a match may span two). A
+    // document every term matched in its metadata (a 文号, a title) shows its opening: its body
+    // seldom holds the term, and reading all of it cost most of such a query's requests.
+    function snippetFor(doc, needles, metaOnly) {
       var seg = segOf(doc), local = doc - seg.offset, total = row(seg, local)[9];
-      function upto(k) {
-        return bodyPieces(seg, local, k).then(function (pieces) {
-          var text = pieces.join('');
-          var folded = fold(text);
-          if (k >= total || !needles.length || needles.some(function (n) { return folded.indexOf(n) >= 0; })) {
-            return snippetParts(text, needles);
-          }
-          return upto(k + 1);
-        });
+      function holds(pieces) {
+        var folded = fold(pieces.join(''));
+        return needles.some(function (n) { return folded.indexOf(n) >= 0; });
       }
-      return upto(1);
+      return bodyPieces(seg, local, 1).then(function (first) {
+        if (metaOnly || total <= 1 || !needles.length || holds(first)) return snippetParts(first.join(''), needles);
+        return bodyPieces(seg, local, SNIPPET_PIECES).then(function (pieces) {
+          return snippetParts((holds(pieces) ? pieces : first).join(''), needles);
+        });
+      });
     }
 
     function search(query, options) {
@@ -596,7 +601,10 @@
             var seg = segOf(d), local = d - seg.offset;
             return Promise.all([loadRow(seg, local), load(seg.key + '/x' + local + '-0')]);
           })).then(function () {
-            return Promise.all(page.map(function (d) { return snippetFor(d, needles); }));
+            return Promise.all(page.map(function (d) {
+              var metaOnly = evaluation.results.every(function (r) { return r.term.exclude || (r.hits.get(d) || {}).meta; });
+              return snippetFor(d, needles, metaOnly);
+            }));
           }).then(function (snippets) {
             var answer = {
               total: docs.length,

@@ -15,6 +15,7 @@ from support import CONTENT, NodeEngine, load_site  # noqa: E402
 
 from archive.departments import DepartmentTable  # noqa: E402
 from archive.query import department_aliases, parse_query  # noqa: E402
+from archive.tokenizer import fold, plain_text  # noqa: E402
 from archive import search_index  # noqa: E402
 from archive.search_index import decode_doc_list, doc_list, segments_of, write_search_bundle  # noqa: E402
 
@@ -120,6 +121,25 @@ def shape(terms):
 def test_the_javascript_parser_takes_any_string(engine, query):
     site, node = engine
     assert shape(js_terms(node, query)) == shape(python_terms(site, query))
+
+
+def test_a_snippet_shows_a_match_past_the_first_body_piece(engine):
+    site, node = engine
+    texts = {entry.doc.id: fold(plain_text(entry.doc.body)) for entry in site.entries}
+    doc_id = max(texts, key=lambda d: len(texts[d]))
+    assert len(texts[doc_id]) > 2 * search_index.PIECE
+    phrase = next(texts[doc_id][start:start + 6] for start in range(search_index.PIECE + 200, len(texts[doc_id]) - 6)
+                  if sum(texts[doc_id][start:start + 6] in text for text in texts.values()) == 1)
+    (result,) = node.search(f'"{phrase}"')["results"]
+    assert result["id"] == doc_id and f"<mark>" in result["snippet_html"]
+
+
+def test_a_document_matched_by_its_number_alone_shows_its_opening(engine):
+    site, node = engine
+    doc = next(entry.doc for entry in site.entries if entry.doc.meta.get("doc_number") == "长府〔2020〕8号")
+    (result,) = node.search("长府〔2020〕8号")["results"]
+    opening = "".join("".join(text for text, _ in result["snippet"]).split())
+    assert result["id"] == doc.id and "".join(plain_text(doc.body).split()).startswith(opening[:30])
 
 
 def test_a_thousand_character_query_answers(engine):
