@@ -62,7 +62,7 @@ CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.c
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 EPOCH = dt.date(1970, 1, 1)
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
-GRAM_CHUNK = 1 << 21  # positions whose 1- or 2-character grams are listed at once: bounds memory
+GRAM_CHUNK = 1 << 22  # positions whose 1- or 2-character grams are listed at once: bounds memory
 ROOT_CHUNK = 1 << 17  # suffix-array rows handled at once (whole roots): bounds a segment's memory
 LINK_THREADS = 4  # threads hard-linking segment files into the site
 SHORT = 64  # lists shorter than this are encoded in plain Python (see varints)
@@ -169,22 +169,22 @@ def _ragged(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For records of these lengths: (record of each element, index of each element within it)."""
     lengths = np.asarray(lengths, np.int64)
     owner = np.repeat(np.arange(len(lengths)), lengths)
-    starts = np.cumsum(lengths) - lengths
-    return owner, np.arange(int(lengths.sum())) - starts[owner]
+    return owner, np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
 def _interleave(columns: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """Records made of columns: each column is (lengths per record, codes of all records back to
     back). Returns (codes of all records, one after another; length of each record)."""
     lengths = sum(np.asarray(length, np.int64) for length, _ in columns)
-    starts = np.cumsum(lengths) - lengths
     out = np.zeros(int(lengths.sum()), np.uint32)
-    before = np.zeros(len(lengths), np.int64)
+    # Element j of a column goes to j + (where its record starts in out, plus the record's earlier
+    # columns, less where the record starts in the column): one repeat per column.
+    shift = np.cumsum(lengths) - lengths
     for length, codes in columns:
         length = np.asarray(length, np.int64)
-        owner, within = _ragged(length)
-        out[starts[owner] + before[owner] + within] = codes
-        before += length
+        column_start = np.cumsum(length) - length
+        out[np.arange(len(codes)) + np.repeat(shift - column_start, length)] = codes
+        shift += length
     return out, lengths
 
 
@@ -480,53 +480,41 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     text = _SegmentText(codes, doc_of, in_meta, distance, count, width)
     root_starts = np.nonzero(previous < 3)[0]
     cuts = np.unique(root_starts[np.searchsorted(root_starts, np.arange(0, len(previous), ROOT_CHUNK))])
-    keys, bodies, astral = [], [], []
+    # Every root's record: its frequent strings and buckets (from the suffix rows), then its long
+    # jieba words. Records come back as strings, one per root: whole-segment arrays here would be
+    # the build's peak memory.
+    words = {(ord(r[0]) << 42) | (ord(r[1]) << 21) | ord(r[2]):
+             "".join(_record(2, suffix, payload) for suffix, payload in long_words[r]) for r in long_words}
+    keys, records = [], []
     pages: list[str] = []
     for low, high in zip(cuts, np.r_[cuts[1:], len(previous)]):
-        part = _root_bodies(text, position[low:high], length[low:high].astype(np.int64),
-                            previous[low:high].astype(np.int64), pages)
+        part = _root_records(text, position[low:high], length[low:high].astype(np.int64),
+                             previous[low:high].astype(np.int64), pages, words)
         keys.extend(part[0].tolist())
-        bodies.extend(part[1])
-        astral.extend(part[2].tolist())
+        records.extend(part[1])
     del position, length, previous
     for index, page in enumerate(pages):
         files[f"p{index}"] = page
+    for key, payload in sorted(words.items()):  # roots found in jieba words only
+        keys.append(key)
+        records.append(chr(key >> 42) + chr((key >> 21) & 0x1FFFFF) + chr(key & 0x1FFFFF) + _varint(_units(payload)) + payload)
 
-    # Every root: those with records and those with long jieba words only, in code point order.
-    # Records are assembled as strings: whole-segment arrays here would be the build's peak memory.
-    body_of = {key: index for index, key in enumerate(keys)}
-    word_roots = {(ord(r[0]) << 42) | (ord(r[1]) << 21) | ord(r[2]): r for r in long_words}
-    roots = sorted(body_of.keys() | word_roots.keys())
-    words = {key: "".join(_record(2, suffix, payload) for suffix, payload in long_words[word_roots[key]])
-             for key in word_roots}
-    total = 0
-    for key in roots:
-        index = body_of.get(key)
-        length = len(bodies[index]) if index is not None else 0
-        units = length + astral[index] if index is not None else 0
-        if key in word_roots:
-            length, units = length + len(words[key]), units + _units(words[key])
-        total += 3 + len(_varint(units)) + length
+    # Shards by key_hash of the root, records in code point order of their roots within a shard.
+    total = sum(map(len, records))
     root_count = 1
     while total / root_count > SHARD_TARGET:
         root_count *= 2
-    by_shard: list[list[int]] = [[] for _ in range(root_count)]
-    for key in roots:
-        first, second, third = key >> 42, (key >> 21) & 0x1FFFFF, key & 0x1FFFFF
-        by_shard[((first * 961 + second * 31 + third) & 0xFFFFFFFF) % root_count].append(key)  # key_hash
-    # Each body is dropped once its shard is written, so the segment's records exist about once.
-    for shard, shard_roots in enumerate(by_shard):
-        records = []
-        for key in shard_roots:
-            index = body_of.get(key)
-            payload, units = "", 0
-            if index is not None:
-                payload, units = bodies[index], len(bodies[index]) + astral[index]
-                bodies[index] = ""
-            if key in word_roots:
-                payload, units = payload + words[key], units + _units(words[key])
-            records.append(chr(key >> 42) + chr((key >> 21) & 0x1FFFFF) + chr(key & 0x1FFFFF) + _varint(units) + payload)
-        files[f"r{shard}"] = "".join(records)
+    root_keys = np.array(keys, np.int64)
+    shard_of = (((root_keys >> 42) * 961 + ((root_keys >> 21) & 0x1FFFFF) * 31 + (root_keys & 0x1FFFFF))
+                & 0xFFFFFFFF) % root_count
+    by_shard: list[list[str]] = [[] for _ in range(root_count)]
+    order = np.argsort(root_keys, kind="stable")
+    for index, shard in zip(order.tolist(), shard_of[order].tolist()):
+        by_shard[shard].append(records[index])
+    del records
+    for shard, parts in enumerate(by_shard):
+        files[f"r{shard}"] = "".join(parts)
+        by_shard[shard] = []
     files["_info"] = json.dumps({"count": count, "grams": shard_count, "roots": root_count, "width": width})
     return files
 
@@ -543,12 +531,13 @@ class _SegmentText:
     width: int  # characters a document code takes in a bucket entry
 
 
-def _root_bodies(text: _SegmentText, position: np.ndarray, length: np.ndarray, previous: np.ndarray,
-                 pages: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """The record body of every root in a run of suffix-array rows made of whole roots: (root keys,
-    bodies, characters above U+FFFF in each body), in suffix order. Pages of long roots are appended to
-    `pages` (their numbers are their places in it). position: each row's text position; length:
-    its context length; previous: characters it shares with the row before (0 across roots)."""
+def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, previous: np.ndarray,
+                  pages: list[str], words: dict[int, str]) -> tuple[np.ndarray, list[str]]:
+    """The record of every root in a run of suffix-array rows made of whole roots: (root keys,
+    records), in suffix order. A root's long jieba words (kind 2 records, in `words` by root key)
+    end its record and are taken out of `words`. Pages of long roots are appended to `pages`
+    (their numbers are their places in it). position: each row's text position; length: its
+    context length; previous: characters it shares with the row before (0 across roots)."""
     codes, doc_of, in_meta, distance, count, width = (text.codes, text.doc_of, text.in_meta, text.distance,
                                                        text.count, text.width)
     # Frequent strings: runs of at least FREQUENT suffixes sharing their first `ell` characters.
@@ -678,10 +667,17 @@ def _root_bodies(text: _SegmentText, position: np.ndarray, length: np.ndarray, p
     source = np.r_[item_codes, _column_of_strings(extra)[1]].astype(np.uint32) if extra else item_codes
     owner, within = _ragged(body_size)
     body_codes = source[body_start[owner] + within]
-    astral = np.bincount(owner, weights=body_codes > 0xFFFF, minlength=len(body_size)).astype(np.int64)
-    joined = _text(body_codes)
-    ends = np.cumsum(body_size).tolist()
-    return item_root[root_first], [joined[a:b] for a, b in zip([0, *ends[:-1]], ends)], astral
+    roots = item_root[root_first]
+    word_lengths, word_codes = _column_of_strings([words.pop(key, "") for key in roots.tolist()])
+    merged, merged_len = _interleave([(body_size, body_codes), (word_lengths, word_codes)])
+    owner, _ = _ragged(merged_len)
+    units = merged_len + np.bincount(owner, weights=merged > 0xFFFF, minlength=len(roots)).astype(np.int64)
+    root_codes = np.stack([roots >> 42, (roots >> 21) & 0x1FFFFF, roots & 0x1FFFFF], axis=1)
+    record_codes, record_len = _interleave([(np.full(len(roots), 3), root_codes.reshape(-1)), _varint_column(units),
+                                            (merged_len, merged)])
+    joined = _text(record_codes)
+    ends = np.cumsum(record_len).tolist()
+    return roots, [joined[a:b] for a, b in zip([0, *ends[:-1]], ends)]
 
 
 def _page_entry(record: str, page: int) -> str:
@@ -804,12 +800,16 @@ def build_bundle(documents: list[Document], departments: DepartmentTable, tokeni
     seg_keys = [segment_key([k + u for k, u in zip(keys[a:b], doc_urls[a:b])], salt) for a, b in ranges]
     folder = store / BUNDLE_CACHE
     todo = [i for i, key in enumerate(seg_keys) if not (folder / key / "_info.json").exists()]
-    jobs = [(folder, seg_keys[i], analyses[a:b], documents[a:b], doc_urls[a:b]) for i, (a, b) in
-            ((i, ranges[i]) for i in todo)]
+    # Largest first, so the last segment to finish is a small one and both cores stay busy.
+    jobs = sorted(((folder, seg_keys[i], analyses[a:b], documents[a:b], doc_urls[a:b]) for i, (a, b) in
+                   ((i, ranges[i]) for i in todo)), key=lambda job: -len(job[2]))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores > 1 and len(jobs) > 1 and "forkserver" in multiprocessing.get_all_start_methods():
-        # Workers forked from this process would each start as large as it is (the site and every
-        # analysis): a fork server holding just this module keeps each worker to its own segment.
+    if (jobs and cores > 1 and (len(jobs) > 1 or count >= PARALLEL_MIN)
+            and "forkserver" in multiprocessing.get_all_start_methods()):
+        # In workers forked from a fork server that holds just this module: this process holds the
+        # site and every analysis, and a worker forked from it (or this process itself) would add
+        # a segment's memory to all of that; its garbage collector would also scan that heap over
+        # and over while a segment allocates millions of strings.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
         with context.Pool(min(cores, len(jobs)), maxtasksperchild=1) as pool:
