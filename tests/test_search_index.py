@@ -48,6 +48,16 @@ def test_segments_built_in_worker_processes_equal_segments_built_in_one(tmp_path
     assert pooled == single
 
 
+def test_a_segment_built_in_small_chunks_is_the_segment_built_whole(tmp_path, monkeypatch):
+    # The fixture's texts fit in one chunk of either kind; chunks of a few dozen rows and
+    # positions cut through many roots and gram ranges.
+    whole = bundle(CONTENT, tmp_path / "whole", tmp_path / "store-whole")
+    monkeypatch.setattr(search_index, "ROOT_CHUNK", 50)
+    monkeypatch.setattr(search_index, "GRAM_CHUNK", 300)
+    chunked = bundle(CONTENT, tmp_path / "chunked", tmp_path / "store-chunked")
+    assert chunked == whole
+
+
 @pytest.mark.parametrize("change", ["edit", "add", "delete"])
 def test_an_incremental_rebuild_equals_a_clean_build(tmp_path, change):
     content = tmp_path / "content"
