@@ -409,16 +409,18 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     one = ~separator
     two = one[:-1] & one[1:]
     for length, where in ((1, np.nonzero(one)[0].astype(np.int32)), (2, np.nonzero(two)[0].astype(np.int32))):
-        keys = ranks[where]
+        # Pair keys < sigma ** 2 fit int32 unless a segment holds over 46,340 distinct characters.
+        keys = ranks[where].astype(np.int32 if sigma * sigma < 2 ** 31 else np.int64)
         if length == 2:
-            keys = keys * sigma + ranks[where + 1]  # < sigma ** 2: fits int32 for any real alphabet
+            keys = keys * sigma + ranks[where + 1]
         docs, metas = doc_of[where], in_meta[where]
         del where
         # In ranges of keys holding about GRAM_CHUNK positions each: the (key, document) pairs
         # of a whole large segment in int64 were a build's peak memory.
-        histogram = np.cumsum(np.bincount(keys >> 8))
+        shift = max(0, int(keys.max(initial=0)).bit_length() - 20)  # at most ~a million bins
+        histogram = np.cumsum(np.bincount(keys >> shift))
         cuts = np.searchsorted(histogram, np.arange(GRAM_CHUNK, len(keys), GRAM_CHUNK), side="right")
-        for low, high in zip(np.r_[0, cuts] << 8, np.r_[cuts << 8, np.iinfo(np.int32).max]):
+        for low, high in zip(np.r_[0, cuts].astype(np.int64) << shift, np.r_[cuts.astype(np.int64) << shift, np.iinfo(np.int64).max]):
             part = (keys >= low) & (keys < high)
             k, d, m = keys[part].astype(np.int64), docs[part], metas[part]
             if not len(k):

@@ -58,6 +58,26 @@ def test_a_segment_built_in_small_chunks_is_the_segment_built_whole(tmp_path, mo
     assert chunked == whole
 
 
+def test_a_segment_with_more_distinct_characters_than_int32_pairs_allow_finds_its_pairs(tmp_path):
+    # 20,902 common and 42,720 extension-B ideographs: character pairs no longer fit 32 bits.
+    common = "".join(map(chr, range(0x4E00, 0x9FA6)))
+    rare = "".join(map(chr, range(0x20000, 0x2A6E0)))
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "2024-01-01-01.md").write_text(
+        "---\nid: 2024-01-01-01\ntitle: 字表\ndoc_type: 函\ndate: 2024-01-01\n---\n\n" + common + rare + "\n",
+        encoding="utf-8")
+    site = load_site(content, tmp_path / "store")
+    write_search_bundle(site, tmp_path / "site", site.config)
+    node = NodeEngine(tmp_path / "site")
+    try:
+        assert node.search(chr(0x2A6DE) + chr(0x2A6DF))["total"] == 1
+        assert node.search(chr(0x9FA5) + chr(0x20000))["total"] == 1
+        assert node.search(chr(0x2A6DF) + chr(0x2A6DE))["total"] == 0
+    finally:
+        node.close()
+
+
 @pytest.mark.parametrize("change", ["edit", "add", "delete"])
 def test_an_incremental_rebuild_equals_a_clean_build(tmp_path, change):
     content = tmp_path / "content"
