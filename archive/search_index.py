@@ -45,6 +45,7 @@ from archive.query import SEPARATOR, department_aliases, meta_values
 from archive.tokenizer import ANALYSIS_VERSION, Segmenter, fold, fold_table_for, plain_text, segmenter
 
 FORMAT_VERSION = 3
+ANALYSIS_FORMAT = 2  # what _analyse returns (2: words as one string)
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 BITMAP = "~"  # a document list written as a bitmap, 6 documents per character, starts with this
 CONTEXT = 12  # characters of context a suffix keeps at most; longer terms are checked against text
@@ -252,7 +253,8 @@ def _analyse(item: tuple[dict, str]) -> dict:
         by_form = _WORKER["group_of"]
         for form in sorted(found_meta | found_body):
             groups.append((by_form[form], form in found_meta))
-    # Words travel back as one string (folded words hold no spaces): see analyse_all.
+    # Words as one space-separated string (folded words hold no spaces): a list of 650 strings per
+    # document took several times the memory, in this process, the build's and the cache file.
     return {"meta": meta, "body": body, "words": " ".join(words), "groups": sorted(set(groups))}
 
 
@@ -315,12 +317,8 @@ def analyse_all(documents: list[Document], keys: list[str], tokenizer: Segmenter
         pool = None
         _init_worker(tokenizer, groups)
         results = map(_analyse, items)
-    # Documents share most of their words: one string per distinct word, made as each result
-    # arrives (a list of strings per document was most of a 10,000-document build's memory).
-    distinct: dict[str, str] = {}
     try:
         for (index, _), result in zip(missing, results):
-            result["words"] = [distinct.setdefault(word, word) for word in result["words"].split(" ") if word]
             cache.entries[keys[index]] = result
             cache.added = True
     finally:
@@ -440,7 +438,7 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     # jieba words -> documents: 2-character words beside the grams, longer ones in root records.
     word_docs: dict[str, list[int]] = {}
     for number, analysis in enumerate(analyses):
-        for word in analysis["words"]:
+        for word in analysis["words"].split():
             word_docs.setdefault(word, []).append(number)
     long_words: dict[str, list[tuple[str, str]]] = {}
     for word in sorted(word_docs):
@@ -780,7 +778,7 @@ def alias_groups(departments: DepartmentTable) -> list[tuple[str, ...]]:
 
 def analysis_salt(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> str:
     """What cached analyses and segments depend on besides the documents themselves."""
-    return "/".join([str(FORMAT_VERSION), ANALYSIS_VERSION, tokenizer.fingerprint,
+    return "/".join([str(FORMAT_VERSION), str(ANALYSIS_FORMAT), ANALYSIS_VERSION, tokenizer.fingerprint,
                      hashlib.sha256(json.dumps(groups, ensure_ascii=False).encode()).hexdigest()[:16],
                      str(CONTEXT), str(FREQUENT), str(WORD_CHARS), str(SHARD_TARGET), str(PAGE), str(PIECE)])
 

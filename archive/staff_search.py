@@ -173,10 +173,10 @@ def update_index(site: Any, index_dir: Path) -> None:
             plain = plain_text(doc.body)
             analysis = cached.pop(content_hash(doc), None) if cached else None  # popped: freed as the store grows
             if analysis is not None:
-                words = analysis["words"]
+                words = analysis["words"]  # already space-separated
             else:
-                words = sorted(set(tokenizer.words(word_text(values, plain))))
-            ranked[doc_id] = (" ".join(tokenizer.words(doc.title)), " ".join(words))
+                words = " ".join(sorted(set(tokenizer.words(word_text(values, plain)))))
+            ranked[doc_id] = (" ".join(tokenizer.words(doc.title)), words)
             entries[doc_id] = {
                 "folded": _folded(doc, plain),
                 "fields": {
