@@ -446,7 +446,13 @@ class Browser:
             first["repeat_ms"] = round(statistics.median(repeats), 1)
             first["repeat_all_ms"] = [round(x, 1) for x in repeats]
             if all_js:
-                result.update(page.evaluate(all_js, repeat_args))
+                # Every match, for recall; its failure (a timeout on a huge result set) is recorded
+                # without losing the first-query figures above.
+                try:
+                    result.update(page.evaluate(all_js, repeat_args))
+                except Exception as error:  # noqa: BLE001
+                    first["all_error"] = error_text(error)
+                    result["ids"] = result["urls"] = None
             return {"first": first, "result": result}
         finally:
             context.close()
@@ -489,8 +495,8 @@ def browser_queries(run: SizeRun, browser: Browser, port: int, queries: list[dic
                 measured = browser.first_query(f"http://127.0.0.1:{port}/search.html", OURS_JS, [q, timeout_ms, REPEATS],
                                                OURS_REPEAT_JS, [q, timeout_ms], run.args.query_timeout + 30,
                                                f"http://127.0.0.1:{port}", all_js=OURS_ALL_JS)
-                returned = [str(x) for x in measured["result"]["ids"]]
-                if not any(returned) and measured["result"]["urls"]:
+                returned = None if measured["result"]["ids"] is None else [str(x) for x in measured["result"]["ids"]]
+                if returned is not None and not any(returned) and measured["result"]["urls"]:
                     returned = [url_to_id(u) for u in measured["result"]["urls"]]
             else:
                 measured = browser.first_query(f"http://127.0.0.1:{port}/{PAGEFIND_DIR}/bench.html", PAGEFIND_JS,
@@ -498,7 +504,10 @@ def browser_queries(run: SizeRun, browser: Browser, port: int, queries: list[dic
                                                run.args.query_timeout + 30, f"http://127.0.0.1:{port}")
                 returned = [url_to_id(run.pagefind_urls.get(x, "")) for x in measured["result"]["ids"]]
             entry = dict(measured["first"])
-            entry.update(score(returned, run.truth(q)))
+            if returned is not None:
+                entry.update(score(returned, run.truth(q)))
+            else:
+                log(f"{run.label}: {engine} query {q!r}: every match not fetched ({entry['all_error']}); recall not measured")
         except Exception as error:  # noqa: BLE001
             entry = {"error": error_text(error)}
             log(f"{run.label}: {engine} query {q!r} FAILED: {entry['error']}")

@@ -20,6 +20,7 @@
   var MINUS = { '-': true, '\uff0d': true };
   var FIELD_PREFIXES = { title: true, doc_number: true };
   var SEPARATOR = '\x00';
+  var SNIPPET_RESULTS = 100;  // results of one page that get a snippet (see search)
   var SNIPPET_PIECES = 4;  // body pieces searched for a snippet (see snippetFor)
   var MAX_CHUNKS = 4;  // pieces of a term longer than the stored context looked up; the rest is checked in text
   var META_WEIGHT = 3, WORD_BONUS = 1.5;
@@ -597,11 +598,14 @@
           var needles = [];
           evaluation.results.forEach(function (r) { if (!r.term.exclude) needles = needles.concat(r.term.alternatives); });
           // A result's row and its first body piece (where most snippets are) in one round trip.
-          return Promise.all(page.map(function (d) {
+          // Snippets for the first SNIPPET_RESULTS of a page only: a page of every match (an
+          // export) would otherwise cost a request or more per result for text nobody reads.
+          return Promise.all(page.map(function (d, i) {
             var seg = segOf(d), local = d - seg.offset;
-            return Promise.all([loadRow(seg, local), load(seg.key + '/x' + local + '-0')]);
+            return Promise.all([loadRow(seg, local), i < SNIPPET_RESULTS ? load(seg.key + '/x' + local + '-0') : null]);
           })).then(function () {
-            return Promise.all(page.map(function (d) {
+            return Promise.all(page.map(function (d, i) {
+              if (i >= SNIPPET_RESULTS) return [];
               var metaOnly = evaluation.results.every(function (r) { return r.term.exclude || (r.hits.get(d) || {}).meta; });
               return snippetFor(d, needles, metaOnly);
             }));
