@@ -255,6 +255,9 @@ class SizeRun:
         return result
 
     def build(self, content: Path, name: str = "build") -> dict:
+        if name == "build":  # a full build: nothing left from an earlier run may be reused
+            for folder in ("site", "site.cache", "staff-index"):
+                shutil.rmtree(self.base / folder, ignore_errors=True)
         result = run_child([PY, "build.py", "--config", str(self.config), "build", "--content", str(content),
                             "--out", str(self.base / "site")], self.logs, name, self.timeout)
         if not (self.base / "site").is_dir():
