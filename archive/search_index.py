@@ -53,7 +53,7 @@ FREQUENT = 256  # occurrences in a segment from which a string's document list i
 SHARD_TARGET = 6_000  # characters per shard file the shard counts aim at
 PAGE = 6_000  # a root record longer than this is cut into pages with a directory
 SEGMENT_DOCS = 2_048  # expected documents per segment (a boundary follows 1 in this many documents)
-SEGMENT_MAX = SEGMENT_DOCS + SEGMENT_DOCS // 2  # hard cap: one segment's build time and memory stay bounded
+SEGMENT_MAX = SEGMENT_DOCS + SEGMENT_DOCS // 4  # hard cap: a segment's build stays under 1 GB and ~20 s
 WORD_CHARS = 2_000  # body characters cut into jieba words (see word_text)
 PIECE = 600  # plain-text characters per body piece (snippets and checking long terms)
 PARALLEL_MIN = 200  # below this many uncached documents a process pool costs more than it saves
@@ -388,6 +388,7 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     doc_of = (np.cumsum(ends) - ends).astype(np.int32)
     meta_end = np.array([len(a["meta"]) for a in analyses], np.int64)
     starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]).astype(np.int64)
+    del texts, joined, ends  # the code points are all that is read from here on
     in_meta = np.arange(size) < (starts + meta_end)[doc_of]
     files: dict[str, str] = {}
 
