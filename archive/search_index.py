@@ -58,6 +58,7 @@ WORD_CHARS = 2_000  # body characters cut into jieba words (see word_text)
 PIECE = 600  # plain-text characters per body piece (snippets and checking long terms)
 PARALLEL_MIN = 200  # below this many uncached documents a process pool costs more than it saves
 ANALYSIS_CACHE = "browser-analysis.pickle"  # in paths.search_index
+WORDS_CACHE = "browser-words.pickle"  # in paths.search_index: the analyses' words alone, for staff search
 BUNDLE_CACHE = "bundle-segments"  # in paths.search_index: built segments, hard-linked into the site
 CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.css")
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
@@ -297,10 +298,29 @@ class AnalysisCache:
         if self.path is None or (self.used.keys() == self.entries.keys() and not self.added):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump({"fingerprint": self.fingerprint, "documents": self.used}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(self.path)
+        _write_pickle(self.path, {"fingerprint": self.fingerprint, "documents": self.used})
+        # The staff index needs only the words: a file of its own spares it reading every
+        # document's folded text (the largest part of a 10,000-document build's memory was that).
+        _write_pickle(self.path.with_name(WORDS_CACHE), {
+            "fingerprint": self.fingerprint, "words": {key: entry["words"] for key, entry in self.used.items()}})
+
+
+def cached_words(store: Path, fingerprint: str) -> dict[str, str]:
+    """Content hash -> jieba words (space-separated) of every document the last bundle build
+    analysed with this fingerprint; empty when there is no such file."""
+    try:
+        with (Path(store) / WORDS_CACHE).open("rb") as handle:
+            data = pickle.load(handle)
+        return data["words"] if data.get("fingerprint") == fingerprint else {}
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, KeyError, AttributeError, TypeError):
+        return {}
+
+
+def _write_pickle(path: Path, value: Any) -> None:
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    temporary.replace(path)
 
 
 def analyse_all(documents: list[Document], keys: list[str], tokenizer: Segmenter,

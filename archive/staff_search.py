@@ -43,7 +43,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from archive import urls
 from archive.departments import DepartmentTable
 from archive.query import Term, department_aliases, folded_fields, matches, meta_values, parse_query
-from archive.search_index import (ANALYSIS_CACHE, AnalysisCache, alias_groups, analysis_salt, content_hash,
+from archive.search_index import (alias_groups, analysis_salt, cached_words, content_hash,
                                   documents_of, type_label, word_text)
 from archive.tokenizer import fold, fold_with_offsets, plain_text, segmenter
 
@@ -156,7 +156,7 @@ def update_index(site: Any, index_dir: Path) -> None:
     # A few documents are cut faster than the cache of all of them is read.
     if len(fresh) >= CACHE_MIN:
         table = DepartmentTable.load(site.config.path("data.departments"))
-        cached = AnalysisCache(index_dir / ANALYSIS_CACHE, analysis_salt(tokenizer, alias_groups(table))).entries
+        cached = cached_words(index_dir, analysis_salt(tokenizer, alias_groups(table)))
     else:
         cached = {}
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -171,10 +171,8 @@ def update_index(site: Any, index_dir: Path) -> None:
             doc = documents[doc_id]
             values = meta_values(doc)
             plain = plain_text(doc.body)
-            analysis = cached.pop(content_hash(doc), None) if cached else None  # popped: freed as the store grows
-            if analysis is not None:
-                words = analysis["words"]  # already space-separated
-            else:
+            words = cached.pop(content_hash(doc), None) if cached else None  # popped: freed as the store grows
+            if words is None:
                 words = " ".join(sorted(set(tokenizer.words(word_text(values, plain)))))
             ranked[doc_id] = (" ".join(tokenizer.words(doc.title)), words)
             entries[doc_id] = {

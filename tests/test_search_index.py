@@ -78,6 +78,21 @@ def test_a_segment_with_more_distinct_characters_than_int32_pairs_allow_finds_it
         node.close()
 
 
+def test_the_bundle_leaves_every_documents_words_for_the_staff_index(tmp_path):
+    site = load_site(CONTENT, tmp_path / "store")
+    write_search_bundle(site, tmp_path / "site", site.config)
+    table = DepartmentTable.load(site.config.path("data.departments"))
+    tokenizer = search_index.segmenter(table.names_for_dictionary())
+    salt = search_index.analysis_salt(tokenizer, search_index.alias_groups(table))
+    words = search_index.cached_words(tmp_path / "store", salt)
+    docs = [entry.doc for entry in site.entries]
+    assert set(words) == {search_index.content_hash(doc) for doc in docs}
+    first = docs[0]
+    expected = sorted(set(tokenizer.words(search_index.word_text(search_index.meta_values(first), plain_text(first.body)))))
+    assert words[search_index.content_hash(first)] == " ".join(expected)
+    assert search_index.cached_words(tmp_path / "store", salt + "-other") == {}
+
+
 @pytest.mark.parametrize("change", ["edit", "add", "delete"])
 def test_an_incremental_rebuild_equals_a_clean_build(tmp_path, change):
     content = tmp_path / "content"
