@@ -38,7 +38,6 @@ PY = sys.executable
 CHROMIUM = "/usr/bin/chromium"
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGEFIND_VERSION = "1.5.2"
 PAGEFIND_DIR = "pagefind_bench"
 DOC_PAGE_GLOB = "{[0-9][0-9][0-9][0-9],undated}/*.html"  # document pages, as archive/urls.py lays them out
 REPEATS = 3
@@ -739,15 +738,20 @@ def table(results: dict, queries: list[dict]) -> str:
 
 # ───────────────────────────── main ─────────────────────────────
 
-def ensure_pagefind() -> str | None:
+def ensure_requirements() -> None:
+    """Install bench/requirements.txt (Pagefind, and the test packages: Playwright) when missing,
+    so the benchmark runs on a fresh clone after the README's first command."""
     try:
-        out = subprocess.run([PY, "-m", "pagefind", "--version"], capture_output=True, text=True, timeout=60)
-        if out.returncode == 0:
-            return out.stdout.strip()
+        import playwright  # noqa: F401
+        found = subprocess.run([PY, "-m", "pagefind", "--version"], capture_output=True, timeout=60).returncode == 0
     except Exception:  # noqa: BLE001
-        pass
-    log(f"installing pagefind[extended]=={PAGEFIND_VERSION} into {sys.prefix}")
-    subprocess.run([PY, "-m", "pip", "install", "-q", f"pagefind[extended]=={PAGEFIND_VERSION}"], check=False)
+        found = False
+    if not found:
+        log(f"installing {REPO / 'bench' / 'requirements.txt'} into {sys.prefix}")
+        subprocess.run([PY, "-m", "pip", "install", "-q", "-r", str(REPO / "bench" / "requirements.txt")], check=False)
+
+
+def pagefind_version() -> str | None:
     out = subprocess.run([PY, "-m", "pagefind", "--version"], capture_output=True, text=True)
     return out.stdout.strip() if out.returncode == 0 else None
 
@@ -790,8 +794,9 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
         "git": subprocess.run(["git", "log", "-1", "--format=%h %s"], cwd=REPO, capture_output=True, text=True).stdout.strip()},
         "args": {k: str(v) for k, v in vars(args).items()}, "queries": queries, "sizes": {}}
+    ensure_requirements()
     if not args.skip_pagefind:
-        results["machine"]["pagefind"] = ensure_pagefind()
+        results["machine"]["pagefind"] = pagefind_version()
         if not results["machine"]["pagefind"]:
             log("pagefind is not available; its columns will be empty")
             args.skip_pagefind = True
