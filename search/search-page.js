@@ -7,6 +7,7 @@
   'use strict';
 
   var PAGE_SIZE = 20;
+  var DEPARTMENTS_SHOWN = 3;  // departments listed under a result before "等 N 个部门"
   var FILTERS = ['year', 'department', 'topic', 'type', 'from', 'to'];
   var FACETS = [['year', '年份'], ['type', '文种'], ['department', '部门'], ['topic', '主题']];
   var main = document.getElementById('search-page');
@@ -102,7 +103,12 @@
       var facts = [item.date || '日期不详', item.doc_type];
       if (item.doc_number) facts.push(item.doc_number);
       li.appendChild(el('p', 'search-result-meta', facts.join(' · ')));
-      if (item.departments.length) li.appendChild(el('p', 'search-result-departments', item.departments.join('、')));
+      // A document can name dozens of bodies: the first few, and how many more, keep results scannable.
+      if (item.departments.length) {
+        var shown = item.departments.slice(0, DEPARTMENTS_SHOWN).join('、');
+        var more = item.departments.length - DEPARTMENTS_SHOWN;
+        li.appendChild(el('p', 'search-result-departments', more > 0 ? shown + ' 等 ' + item.departments.length + ' 个部门' : shown));
+      }
       var snippet = el('p', 'search-result-snippet');
       item.snippet.forEach(function (part) { snippet.appendChild(part[1] ? el('mark', null, part[0]) : document.createTextNode(part[0])); });
       li.appendChild(snippet);

@@ -87,6 +87,21 @@ def test_the_search_page_shows_highlighted_results_over_http(browser, server):
     page.close()
 
 
+def test_a_result_naming_many_departments_lists_three_and_the_count(browser, server, site):
+    page, errors = open_page(browser, server + "search.html?q=" + quote("营商环境"))
+    page.wait_for_selector(".search-result")
+    by_title = {entry.doc.title: entry.doc.meta.get("departments") or [] for entry in site[0].entries}
+    checked = 0
+    for result in page.query_selector_all(".search-result"):
+        names = by_title[result.query_selector("a").text_content().strip()]
+        line = result.query_selector(".search-result-departments")
+        if len(names) > 3:
+            assert line.text_content() == "、".join(names[:3]) + f" 等 {len(names)} 个部门"
+            checked += 1
+    assert checked and errors == []
+    page.close()
+
+
 def test_the_search_page_works_from_file_urls(browser, site):
     url = (site[1] / "search.html").as_uri() + "?q=" + quote("营商环境") + "&sort=date"
     page, errors = open_page(browser, url)
