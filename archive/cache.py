@@ -81,7 +81,7 @@ def site_recipe(config: Any) -> str:
     return digest.hexdigest()
 
 
-def _write_pickle(path: Path, value: Any) -> None:
+def write_pickle(path: Path, value: Any) -> None:
     """Write aside, then rename: a killed build leaves the previous file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
@@ -90,7 +90,7 @@ def _write_pickle(path: Path, value: Any) -> None:
     os.replace(temporary, path)
 
 
-def _read_pickle(path: Path) -> Any:
+def read_pickle(path: Path) -> Any:
     """The pickled value, or None when the file is missing or unreadable (any unpickling error:
     a cache from other code may fail in many ways, and every one of them just means no cache)."""
     try:
@@ -115,7 +115,7 @@ class DocumentCache:
 
     def _shard(self, number: int) -> dict[str, tuple]:
         if number not in self._shards:
-            stored = _read_pickle(self.folder / f"{number:02d}.pickle")
+            stored = read_pickle(self.folder / f"{number:02d}.pickle")
             valid = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.recipe
             try:
                 self._shards[number] = {key: (stamp, Document(meta, body.decode("utf-8"), Path(path)), features)
@@ -157,7 +157,7 @@ class DocumentCache:
         for number in sorted(self._dirty):
             shard = {key: (stamp, doc.meta, doc.body.encode("utf-8"), str(doc.path), features)
                      for key, (stamp, doc, features) in self._shards[number].items()}
-            _write_pickle(self.folder / f"{number:02d}.pickle", (self.recipe, shard))
+            write_pickle(self.folder / f"{number:02d}.pickle", (self.recipe, shard))
         self._dirty.clear()
 
 
@@ -169,7 +169,7 @@ class PageManifest:
 
     def load(self, recipe: str, token: str | None) -> dict[str, str]:
         """The fingerprints of the site whose marker holds token, if it was built with this recipe."""
-        stored = _read_pickle(self.path)
+        stored = read_pickle(self.path)
         if not (isinstance(stored, dict) and token and stored.get("token") == token and stored.get("recipe") == recipe):
             return {}
         pages = stored.get("pages")
@@ -185,4 +185,4 @@ class PageManifest:
         return digest.hexdigest()
 
     def save(self, recipe: str, token: str, pages: dict[str, str]) -> None:
-        _write_pickle(self.path, {"recipe": recipe, "token": token, "pages": pages})
+        write_pickle(self.path, {"recipe": recipe, "token": token, "pages": pages})

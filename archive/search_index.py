@@ -27,7 +27,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import pickle
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +38,7 @@ import numpy as np
 from pydivsufsort import divsufsort, kasai
 
 from archive import urls
+from archive.cache import read_pickle, write_pickle
 from archive.departments import DepartmentTable
 from archive.document import DOC_TYPES, Document
 from archive.query import SEPARATOR, department_aliases, meta_values
@@ -284,50 +284,38 @@ class AnalysisCache:
         self.entries: dict[str, dict] = {}
         self.used: dict[str, dict] = {}
         self.added = False
-        if path is not None and path.exists():
-            try:
-                with path.open("rb") as handle:
-                    data = pickle.load(handle)
-                if data.get("fingerprint") == fingerprint:
-                    self.entries = data["documents"]
-            except (OSError, ValueError, EOFError, pickle.UnpicklingError, KeyError, AttributeError):
-                self.entries = {}
+        data = read_pickle(path) if path is not None else None
+        if isinstance(data, dict) and data.get("fingerprint") == fingerprint:
+            self.entries = data.get("documents") or {}
 
     def save(self) -> None:
         # Unchanged when every entry was read from the file and every one of them was used.
         if self.path is None or (self.used.keys() == self.entries.keys() and not self.added):
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _write_pickle(self.path, {"fingerprint": self.fingerprint, "documents": self.used})
+        write_pickle(self.path, {"fingerprint": self.fingerprint, "documents": self.used})
         # The staff index needs only the words: a file of its own spares it reading every
         # document's folded text (the largest part of a 10,000-document build's memory was that).
-        _write_pickle(self.path.with_name(WORDS_CACHE), {
+        write_pickle(self.path.with_name(WORDS_CACHE), {
             "fingerprint": self.fingerprint, "words": {key: entry["words"] for key, entry in self.used.items()}})
 
 
 def cached_words(store: Path, fingerprint: str) -> dict[str, str]:
     """Content hash -> jieba words (space-separated) of every document the last bundle build
     analysed with this fingerprint; empty when there is no such file."""
-    try:
-        with (Path(store) / WORDS_CACHE).open("rb") as handle:
-            data = pickle.load(handle)
-        return data["words"] if data.get("fingerprint") == fingerprint else {}
-    except (OSError, ValueError, EOFError, pickle.UnpicklingError, KeyError, AttributeError, TypeError):
-        return {}
+    data = read_pickle(Path(store) / WORDS_CACHE)
+    return (data.get("words") or {}) if isinstance(data, dict) and data.get("fingerprint") == fingerprint else {}
 
 
-def _write_pickle(path: Path, value: Any) -> None:
-    temporary = path.with_suffix(".tmp")
-    with temporary.open("wb") as handle:
-        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    temporary.replace(path)
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def analyse_all(documents: list[Document], keys: list[str], tokenizer: Segmenter,
                 groups: list[tuple[str, ...]], cache: AnalysisCache) -> list[dict]:
     missing = [(i, (meta_values(doc), doc.body)) for i, (key, doc) in enumerate(zip(keys, documents))
                if key not in cache.entries]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = _cores()
     items = [item for _, item in missing]
     if cores > 1 and len(items) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
         tokenizer.load()  # once, shared by the forked workers
@@ -824,7 +812,7 @@ def build_bundle(documents: list[Document], departments: DepartmentTable, tokeni
     # Largest first, so the last segment to finish is a small one and both cores stay busy.
     jobs = sorted(((folder, seg_keys[i], analyses[a:b], documents[a:b], doc_urls[a:b]) for i, (a, b) in
                    ((i, ranges[i]) for i in todo)), key=lambda job: -len(job[2]))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = _cores()
     if (jobs and cores > 1 and (len(jobs) > 1 or count >= PARALLEL_MIN)
             and "forkserver" in multiprocessing.get_all_start_methods()):
         # In workers forked from a fork server that holds just this module: this process holds the

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import marshal
-import pickle
 import types
 import zlib
 from array import array
@@ -41,6 +40,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from archive import urls
+from archive.cache import read_pickle, write_pickle
 from archive.departments import DepartmentTable
 from archive.query import Term, department_aliases, folded_fields, matches, meta_values, parse_query
 from archive.search_index import (alias_groups, analysis_salt, cached_words, content_hash,
@@ -86,12 +86,8 @@ def _marker(site: Any) -> dict[str, Any]:
 
 def _read(index_dir: Path) -> dict[str, Any] | None:
     """The store's head: marker and each document's content hash (its entries are in shards)."""
-    try:
-        with (index_dir / STORE).open("rb") as handle:
-            data = pickle.load(handle)
-        return data if isinstance(data, dict) and "marker" in data and "hashes" in data else None
-    except (OSError, EOFError, ValueError, AttributeError, pickle.UnpicklingError):
-        return None
+    data = read_pickle(index_dir / STORE)
+    return data if isinstance(data, dict) and "marker" in data and "hashes" in data else None
 
 
 def _shard_of(doc_id: str) -> int:
@@ -103,12 +99,8 @@ def _shard_path(index_dir: Path, shard: int) -> Path:
 
 
 def _read_shard(index_dir: Path, shard: int) -> dict[str, Any] | None:
-    try:
-        with _shard_path(index_dir, shard).open("rb") as handle:
-            data = pickle.load(handle)
-        return data if isinstance(data, dict) else None
-    except (OSError, EOFError, ValueError, AttributeError, pickle.UnpicklingError):
-        return None
+    data = read_pickle(_shard_path(index_dir, shard))
+    return data if isinstance(data, dict) else None
 
 
 def _fingerprint(doc: Any) -> str:
@@ -119,13 +111,6 @@ def _fingerprint(doc: Any) -> str:
         return hashlib.sha256(marshal.dumps((doc.meta, doc.body), 2)).hexdigest()
     except ValueError:  # a value marshal cannot write
         return content_hash(doc)
-
-
-def _write_atomically(path: Path, data: Any) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as handle:
-        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    temporary.replace(path)
 
 
 def update_index(site: Any, index_dir: Path) -> None:
@@ -192,11 +177,11 @@ def update_index(site: Any, index_dir: Path) -> None:
                 },
             }
         # The head is written last: an interrupted update leaves what it had not finished fresh.
-        _write_atomically(_shard_path(index_dir, shard), entries)
+        write_pickle(_shard_path(index_dir, shard), entries)
         del entries
     del cached
     _update_whoosh(index_dir / WHOOSH_DIR, rebuild=not stored, removed=removed, fresh=ranked)
-    _write_atomically(index_dir / STORE, {"marker": marker, "hashes": hashes})
+    write_pickle(index_dir / STORE, {"marker": marker, "hashes": hashes})
 
 
 def _folded(doc: Any, plain: str) -> list:

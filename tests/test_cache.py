@@ -15,6 +15,19 @@ def age(folder, seconds=60):
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 1_000_000_000))
 
 
+def cached_copy(tmp_path, touched=None):
+    """A copy of the fixture's content, dated back (but for `touched`), read once into a saved cache."""
+    content = tmp_path / "content"
+    shutil.copytree(SITE_FIXTURE / "content", content)
+    age(content)
+    if touched:
+        (content / touched).touch()
+    documents = cache.DocumentCache(tmp_path / "cache")
+    model.read_content(content, documents)
+    documents.save()
+    return content
+
+
 def count_parses(monkeypatch):
     parsed = []
     original = model._parse
@@ -43,12 +56,7 @@ def test_unchanged_files_are_not_parsed_again_and_load_the_same(tmp_path, monkey
 
 
 def test_an_edited_added_or_deleted_file_is_seen(tmp_path, monkeypatch):
-    content = tmp_path / "content"
-    shutil.copytree(SITE_FIXTURE / "content", content)
-    age(content)
-    documents = cache.DocumentCache(tmp_path / "cache")
-    model.read_content(content, documents)
-    documents.save()
+    content = cached_copy(tmp_path)
     edited = content / "cn-2019-circular.md"
     edited.write_text(edited.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle: 改", 1), encoding="utf-8")
     shutil.copy(content / "cn-2018-work-report.md", content / "zz-added.md")
@@ -65,25 +73,14 @@ def test_an_edited_added_or_deleted_file_is_seen(tmp_path, monkeypatch):
 
 
 def test_a_file_written_just_now_is_parsed_again_next_time(tmp_path, monkeypatch):
-    content = tmp_path / "content"
-    shutil.copytree(SITE_FIXTURE / "content", content)
-    age(content)
-    (content / "cn-2019-circular.md").touch()
-    documents = cache.DocumentCache(tmp_path / "cache")
-    model.read_content(content, documents)
-    documents.save()
+    content = cached_copy(tmp_path, touched="cn-2019-circular.md")
     parsed = count_parses(monkeypatch)
     model.read_content(content, cache.DocumentCache(tmp_path / "cache"))
     assert [os.path.basename(path) for path in parsed] == ["cn-2019-circular.md"]
 
 
 def test_a_cache_written_by_other_code_or_broken_is_ignored(tmp_path, monkeypatch):
-    content = tmp_path / "content"
-    shutil.copytree(SITE_FIXTURE / "content", content)
-    age(content)
-    documents = cache.DocumentCache(tmp_path / "cache")
-    model.read_content(content, documents)
-    documents.save()
+    content = cached_copy(tmp_path)
     monkeypatch.setattr(cache, "parser_recipe", lambda: "other code")
     parsed = count_parses(monkeypatch)
     model.read_content(content, cache.DocumentCache(tmp_path / "cache"))
