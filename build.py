@@ -83,7 +83,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     from archive.staff_search import SearchError, format_results, search
     config = _config(args)
     try:
-        result = search(config.path("paths.search_index"), " ".join(args.query),
+        from archive.cache import STAFF_INDEX, configured_cache_dir
+        out = Path(args.out) if args.out else config.path("paths.output")
+        result = search(configured_cache_dir(config, out) / STAFF_INDEX, " ".join(args.query),
                         year=args.year, date_from=args.date_from, date_to=args.date_to,
                         department=args.department, topic=args.topic, doc_type=args.type, limit=args.limit)
     except SearchError as error:
@@ -130,6 +132,7 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("--topic", metavar="T", help="only documents with this topic")
     search.add_argument("--type", metavar="T", help="only documents of this type (文种), e.g. 通知")
     search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N results (default: 20)")
+    search.add_argument("--out", metavar="DIR", help="the built site whose index to search (default: site/)")
     search.add_argument("--json", action="store_true", help="print results as JSON")
     search.set_defaults(func=cmd_search)
     return root

@@ -110,7 +110,7 @@ class AgendaItem:
     """One item of a meeting's agenda: who reported, on what."""
 
     subject: str
-    supplementary: str
+    supplementary: list[Term]  # bodies that gave a supplementary report (补充汇报)
     departments: list[Term]
     topics: list[Term]
 
@@ -390,7 +390,7 @@ class _Indexer:
         for item in doc.meta.get("agenda") or []:
             entry.agenda.append(AgendaItem(
                 subject=str(item.get("subject") or ""),
-                supplementary=str(item.get("supplementary") or ""),
+                supplementary=self.departments_named(item.get("supplementary")),
                 departments=self.departments_named(item.get("departments")),
                 topics=self.topics_named(item.get("topics")),
             ))

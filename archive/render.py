@@ -26,9 +26,11 @@ import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
+from mdit_py_cjk_friendly import cjk_friendly
 
-from archive import urls
+from archive import shown, urls
 from archive.model import Collection, Entry, Site
+from archive.shown import chinese_date
 
 # Shown on the home page; the full list is on departments/index.html.
 HOME_DEPARTMENTS = 12
@@ -41,7 +43,6 @@ SITEMAP_URLS = 50_000
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "object-src 'none'; base-uri 'none'; form-action 'self'")
 _UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,10 @@ class Planned:
 
 def markdown() -> MarkdownIt:
     """Markdown for document bodies: raw HTML off, script-capable and data: links dropped, and headings
-    moved one level down because the page title is the only <h1>."""
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    moved one level down because the page title is the only <h1>. CommonMark's flanking rules do
+    not close `**着力提升招商服务能级。**主动…` (punctuation, then an ideograph): the CJK-friendly
+    amendment does, and joins soft line breaks between ideographs without a space."""
+    md = MarkdownIt("commonmark", {"html": False}).enable("table").use(cjk_friendly)
     md.validateLink = lambda url: not _UNSAFE_SCHEME.match(url)
 
     def shift_headings(state: Any) -> None:
@@ -108,15 +111,6 @@ def _text(content: str) -> Token:
     token = Token("text", "", 0)
     token.content = content
     return token
-
-
-def chinese_date(value: str | None) -> str:
-    """2024-03-07 -> 2024年3月7日, the way the documents themselves print dates."""
-    match = _DATE.match(value or "")
-    if not match:
-        return value or ""
-    year, month, day = match.groups()
-    return f"{year}年{int(month)}月{int(day)}日"
 
 
 def page_window(number: int, count: int) -> list[int | None]:
@@ -177,6 +171,8 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     env.globals["terms"] = terms
     env.globals["short_terms"] = short_terms
     env.globals["CSP"] = Markup(CONTENT_SECURITY_POLICY)
+    # What a document page shows is defined once, in archive.shown: its rows and labels.
+    env.globals["shown"] = shown
     return env
 
 
