@@ -24,7 +24,8 @@ DOC_TYPES = (
 
 # Front-matter keys in the order they are written; unknown keys an editor adds are kept after these.
 KEY_ORDER = (
-    "id", "title", "doc_type", "date", "doc_number", "issuer", "departments", "topics",
+    "id", "title", "doc_type", "date", "publish_date", "doc_number", "index_number", "issuer",
+    "departments", "topics", "keywords", "validity",
     "meeting", "agenda", "tasks", "attachments", "cc", "printer", "print_date",
     "source", "source_sha256",
 )
@@ -129,12 +130,13 @@ def validate_meta(meta: dict[str, Any]) -> list[str]:
         expect(meta["doc_type"] in DOC_TYPES, "doc_type", "one of " + " ".join(DOC_TYPES))
     if meta.get("date") is not None:
         expect(isinstance(meta["date"], str) and is_valid_date(meta["date"]), "date", "a real date written YYYY-MM-DD")
-    for key in ("doc_number", "issuer", "printer"):
+    for key in ("doc_number", "issuer", "printer", "index_number", "validity"):
         if meta.get(key) is not None:
             expect(isinstance(meta[key], str), key, "text")
-    if meta.get("print_date") is not None:
-        expect(isinstance(meta["print_date"], str) and is_valid_date(meta["print_date"]), "print_date", "a real date written YYYY-MM-DD")
-    for key in ("departments", "topics", "cc", "attachments"):
+    for key in ("print_date", "publish_date"):
+        if meta.get(key) is not None:
+            expect(isinstance(meta[key], str) and is_valid_date(meta[key]), key, "a real date written YYYY-MM-DD")
+    for key in ("departments", "topics", "cc", "attachments", "keywords"):
         if meta.get(key) is not None:
             expect(is_str_list(meta[key]), key, "a list of names, one per line starting with '- '")
     for key in ("agenda", "tasks"):

@@ -103,7 +103,9 @@ _WHOLE_BOLD_RE = re.compile(r"^\*\*([^*]+)\*\*$")
 
 _DATE = (
     r"(?:\d{4}[\s\u3000]*年[\s\u3000]*\d{1,2}[\s\u3000]*月[\s\u3000]*\d{1,2}[\s\u3000]*日"
-    r"|[〇○O零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)"
+    r"|[〇○O零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日"
+    # Web pages: 2025-04-30, 2025/4/30, 2025.4.30, with a time or run into it (2023-04-1909:49:00).
+    r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[\s\u3000]*\d{1,2}:\d{2}(?::\d{2})?)?)"
 )
 _DATE_LINE_RE = re.compile(f"^[（(]?{_DATE}[）)]?$")
 _IMPRINT_RE = re.compile(f"^(?P<office>.{{2,40}}?)[{_SPACE_CHARS}]*(?P<date>{_DATE})[{_SPACE_CHARS}]*印发$")
@@ -127,7 +129,11 @@ _DOC_NUMBER_RE = re.compile(
     f"(?:[{_SPACE_CHARS}]+签发人[:：].*)?$"
 )
 _MASTHEAD_END_RE = re.compile(r"(?:文件|纪要|公报|简报|通报|会刊)(?:[（(]\d+[）)])?$")
-_TITLE_END_RE = re.compile("(?:通知|决定|意见|批复|报告|请示|函|纪要|公告|通告|通报|决议|议案|公报|命令|令)$")
+# A title is complete at its 文种 or the name of what it is, with a status after it: a following title
+# line is then another block (the page's repeat of the title, a subtitle), not the title's second line.
+_TITLE_END_RE = re.compile("(?:通知|决定|意见|批复|报告|请示|函|纪要|公告|通告|通报|决议|议案|公报|命令|令"
+                           "|措施|办法|细则|方案|规定|规划|要点|声明|条例|规则)"
+                           "(?:[（(](?:试行|暂行|征求意见稿|草案|修订|修订稿|送审稿)[）)])?$")
 _SUBTITLE_RE = re.compile("^(?:——|──|—|--)")
 _SPEAKER_RE = re.compile(
     f"^(?P<post>[^，。；：:\\s]{{0,20}}(?:区长|市长|省长|县长|镇长|主任|书记|主席|部长|局长|厅长|总理|委员长))"
@@ -369,7 +375,9 @@ def _read_header(lines: list[_Line]) -> tuple[list[str], int]:
                 break
             if not _is_title_line(text):
                 break
-            if pending and _TITLE_END_RE.search(_despace("".join(pending))) and not re.match("^[的之》”）)]", text):
+            joined = _despace("".join(pending))
+            if pending and (_TITLE_END_RE.search(joined) and not re.match("^[的之》”）)（(]", text)
+                            or _despace(text) == joined):
                 flush(False)
             pending.append(text)
         index += 1
@@ -380,6 +388,7 @@ def _read_header(lines: list[_Line]) -> tuple[list[str], int]:
 def _is_title_line(text: str) -> bool:
     return (
         _width(text) <= _TITLE_MAX_WIDTH
+        and " | " not in text  # a table row exported as text
         and not _INNER_PUNCT_RE.search(text)
         and not _NUMBERED_START_RE.match(text)
         and not _OPENER_RE.match(text)

@@ -71,3 +71,14 @@ def test_any_front_matter_text_either_parses_or_raises_document_error(front, bod
         assert str(error).startswith("content/fuzz.md")
     else:
         assert validate_meta(document.meta) == []
+
+
+def test_the_information_disclosure_keys_are_written_after_the_date_and_validated():
+    document = Document({"id": "a", "title": "标题", "keywords": ["住房", "公积金"], "validity": "有效",
+                         "index_number": "000014349/2018-00222", "publish_date": "2018-12-29", "date": "2018-12-21"}, "x")
+    keys = [line.split(":")[0] for line in dump_document(document).splitlines()[1:-3] if not line.startswith("- ")]
+    assert keys == ["id", "title", "date", "publish_date", "index_number", "keywords", "validity"]
+    assert validate_meta({"publish_date": "2018-12-32", "keywords": "住房", "validity": 1}) == [
+        "validity: expected text, found 1",
+        "publish_date: expected a real date written YYYY-MM-DD, found '2018-12-32'",
+        "keywords: expected a list of names, one per line starting with '- ', found '住房'"]
