@@ -88,6 +88,7 @@ _OPENER_RE = re.compile(
     "^(?:会议(?:听取|审议|研究|讨论|还|原则|决定)|特此|现予|专此|各位代表|附件|抄\\s*送|主\\s*送"
     "|出\\s*席|列\\s*席|请\\s*假|联系人|联系电话)"
 )
+_AGENDA_ITEM_RE = re.compile("^会议(?:听取|审议)")
 _STRONG_START_RE = re.compile(
     f"^(?:#{{1,6}}\\s|\\*\\*|[-*+]\\s|>|\\||<!--|(?:抄|主|附)[{_SPACE_CHARS}]*(?:送|件[{_SPACE_CHARS}]*\\d*)[{_SPACE_CHARS}]*[:：])"
 )
@@ -574,6 +575,9 @@ def _breaks(paragraph: _Paragraph, line: _Line, full: bool, indent_means_paragra
     if not full and paragraph.heading_like():
         return True
     if indent_means_paragraph and line.indent and (_ends_terminal(before) or not paragraph.prose):
+        return True
+    if _AGENDA_ITEM_RE.match(text) and _ends_terminal(before):
+        # Each item of minutes starts its own paragraph, even after a full line ending in 。.
         return True
     if _NUMBERED_START_RE.match(text) or _OPENER_RE.match(text):
         return not full
