@@ -7,6 +7,7 @@ only code that reads and writes content files' text.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,15 +159,38 @@ def is_valid_date(text: str) -> bool:
     return True
 
 
+_SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def slug_from_name(stem: str) -> str | None:
+    """A file name's lower-case ASCII letters, digits and hyphens, when it has a word's worth (three
+    letters: 2024-03-27-minutes, Report-2024); None for a Chinese name (关于…的通知, 2024年工作要点)."""
+    slug = _SLUG_UNSAFE.sub("-", stem.lower()).strip("-")[:80].strip("-")
+    return slug if len(re.sub(r"[^a-z]", "", slug)) >= 3 else None
+
+
+def id_from_file_name(name: str, date: Any = None) -> str:
+    """The id of a content file written without one, as static site generators name pages after
+    their file: its slug, else its date (when valid) and a short stable hash of the name."""
+    stem = Path(name).stem
+    slug = slug_from_name(stem)
+    if slug:
+        return slug
+    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
+    return f"{date}-{digest}" if isinstance(date, str) and is_valid_date(date) else f"doc-{digest}"
+
+
 def parse_document(text: str, path: Path | str) -> Document:
-    """Parse a content file's text; raises DocumentError on unreadable or invalid front-matter."""
+    """Parse a content file's text; raises DocumentError on unreadable or invalid front-matter.
+    A file without `id` is given one from its file name (id_from_file_name)."""
     meta, body, body_line = split_front_matter(text, path)
     if meta is None:
         raise DocumentError(path, "has no front-matter; content files start with a '---' YAML block (run `python build.py ingest` to create one)", 1)
+    if "id" not in meta:
+        meta["id"] = id_from_file_name(Path(path).name, meta.get("date"))
     problems = validate_meta(meta)
-    for required in ("id", "title"):
-        if required not in meta:
-            problems.insert(0, f"{required}: missing; every content file needs one")
+    if "title" not in meta:
+        problems.insert(0, "title: missing; every content file needs one")
     if problems:
         raise DocumentError(path, "; ".join(problems), _line_of_key(text, problems[0].split(":")[0]))
     return Document(meta=meta, body=body.lstrip("\n"), path=Path(path))

@@ -17,14 +17,13 @@ import hashlib
 import io
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .config import Config
 from .departments import DepartmentTable
-from .document import Document, FileError, dump_document, validate_meta
+from .document import Document, FileError, dump_document, slug_from_name, validate_meta
 from .metadata import extract_metadata
 from .normalize import normalize_text
 from .readers import SUPPORTED_SUFFIXES, SourceError, read_source
@@ -136,16 +135,9 @@ def _display_path(path: Path, root: Path) -> str:
         return resolved.as_posix()
 
 
-_SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
-
-
 def id_from_source_name(source: str) -> str:
     """A readable ASCII id from the file name when it has one, else a stable hash of the source path."""
-    stem = Path(source).stem.lower()
-    slug = _SLUG_UNSAFE.sub("-", stem).strip("-")[:80].strip("-")
-    if len(re.sub(r"[^a-z]", "", slug)) >= 3:
-        return slug
-    return "doc-" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+    return slug_from_name(Path(source).stem) or "doc-" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
 
 
 class Converter:
