@@ -401,3 +401,34 @@ def test_dictionary_words_include_short_and_full_names_but_no_spaces_or_punctuat
     assert "科 委" not in words and "科委" in words
     assert all(re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", word) for word in words)
     assert len(words) == len(set(words))
+
+
+# ── collective phrases are not departments (issue 12) ──
+
+@pytest.mark.parametrize("phrase", ["各部门", "区28家签约单位", "区就业促进工作领导小组成员单位", "各窗口单位",
+                                    "城市更新三年行动计划项目牵头部门", "涉及区城市运行综合管理的相关单位"])
+def test_a_phrase_naming_a_group_is_a_collective_not_a_body(phrase):
+    table = DepartmentTable.load(ROOT / "data" / "departments.yaml")
+    assert table.get(phrase).collective and table.canonical(phrase) is None
+
+
+def test_bodies_and_unknown_single_bodies_are_not_taken_for_groups():
+    table = DepartmentTable.load(ROOT / "data" / "departments.yaml")
+    assert not table.get("上海市长宁区财政局").collective
+    assert table.get("长宁区临空公司") is not None and not table.get("长宁区临空公司").collective
+    assert table.get("区设摊经营管理办") is None
+
+
+def test_the_key_work_goals_give_no_department_page_to_a_group(tmp_path):
+    from archive import model
+    from archive.config import load_config
+    from archive.topics import TopicRules
+    config = load_config(ROOT / "site.yaml")
+    documents, problems = model.load_content(ROOT / "content")
+    site = model.assemble(documents, config, DepartmentTable.load(ROOT / "data" / "departments.yaml"),
+                          TopicRules.load(ROOT / "data" / "topics.yaml"))
+    names = {collection.label for collection in site.departments}
+    tasks = [task for doc in documents for task in doc.meta.get("tasks", [])]
+    named = {name for task in tasks for name in task.get("lead", []) + task.get("support", [])}
+    assert {"各部门", "区28家签约单位"} <= named  # the table prints them
+    assert not {name for name in names if name.startswith(("各", "相关")) or name.endswith(("单位", "部门"))}
