@@ -432,3 +432,21 @@ def test_the_key_work_goals_give_no_department_page_to_a_group(tmp_path):
     named = {name for task in tasks for name in task.get("lead", []) + task.get("support", [])}
     assert {"各部门", "区28家签约单位"} <= named  # the table prints them
     assert not {name for name in names if name.startswith(("各", "相关")) or name.endswith(("单位", "部门"))}
+
+
+@pytest.mark.parametrize("text, body", [
+    # The reports name district public institutions the samples' other documents do not.
+    ("完成区疾控中心迁建工程", "上海市长宁区疾病预防控制中心"),
+    ("加快区妇幼保健院、区精神卫生中心与华东师范大学合作", "上海市长宁区精神卫生中心"),
+    ("由区大数据中心负责“一网通办”平台运维", "上海市长宁区大数据中心"),
+    ("区委宣传部、区融媒体中心做好宣传报道", "上海市长宁区融媒体中心"),
+    ("区总工会、团区委、区妇联共同开展", "上海市长宁区妇女联合会"),
+])
+def test_the_table_covers_the_districts_bodies_beyond_those_the_samples_name(text, body):
+    table = DepartmentTable.load(ROOT / "data" / "departments.yaml")
+    assert body in table.find_all(text)
+
+
+def test_the_district_committee_office_is_not_read_in_a_list_of_bureaus():
+    table = DepartmentTable.load(ROOT / "data" / "departments.yaml")
+    assert "中共上海市长宁区委员会办公室" not in table.find_all("区政府各委办局、区委办局要按时报送")
