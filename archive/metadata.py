@@ -661,7 +661,10 @@ def _title_organ(title: str | None) -> str | None:
     """The organ a title opens with (上海市徐汇区人民政府办公室关于…的通知), if any."""
     if not title or "关于" not in title:
         return None
-    return _squeeze(title).split("关于", 1)[0] or None
+    # 江西省萍乡市印发关于…的若干措施: the organ is the one that 印发 (issued) the text; in
+    # 转发【市规划国土委等单位】关于… the text before 关于 is what was forwarded, not who forwarded it.
+    organ = re.sub(r"(?:印发|转发)$", "", _squeeze(title).split("关于", 1)[0])
+    return organ if organ and not re.search(r"[【】《》“”]|^(?:转发|印发)", organ) else None
 
 
 def _speaker_government(content: list[tuple[int, str]]) -> str | None:
