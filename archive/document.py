@@ -69,6 +69,11 @@ class Document:
         return self.meta.get("date")
 
     @property
+    def sort_date(self) -> str | None:
+        """What lists order by: the 成文日期, else the 发布日期 a web page printed."""
+        return self.meta.get("date") or self.meta.get("publish_date")
+
+    @property
     def year(self) -> int | None:
         return int(self.date[:4]) if self.date else None
 
