@@ -378,12 +378,17 @@ def _read_header(lines: list[_Line]) -> tuple[list[str], int]:
                 break
             joined = _despace("".join(pending))
             if pending and (_TITLE_END_RE.search(joined) and not re.match("^[的之》”）)（(]", text)
-                            or _despace(text) == joined):
+                            and not _unclosed(joined) or _despace(text) == joined):
                 flush(False)
             pending.append(text)
         index += 1
     flush(False)
     return blocks, index
+
+
+def _unclosed(text: str) -> bool:
+    """Whether a 《 or a bracket is still open: 关于印发《…若干措施 / 实施细则》的通知 goes on."""
+    return text.count("《") > text.count("》") or text.count("（") + text.count("(") > text.count("）") + text.count(")")
 
 
 def _is_title_line(text: str) -> bool:

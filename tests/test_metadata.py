@@ -510,3 +510,16 @@ def test_every_policy_dev_document_gets_a_title_and_valid_front_matter(tables):
         meta, _ = extract(tables, normalize_text(path.read_text(encoding="utf-8")), path.name)
         assert meta.get("title"), path.name
         assert validate_meta(meta) == [], path.name
+
+
+@pytest.mark.parametrize("lines, title", [
+    (["上海市长宁区人民政府关于印发《长宁区促进产业发展若干措施", "实施细则》的通知"],
+     "上海市长宁区人民政府关于印发《长宁区促进产业发展若干措施实施细则》的通知"),
+    (["关于印发长宁区加快推进绿色低碳转型行动方案", "（2023—2025年）的通知"], "关于印发长宁区加快推进绿色低碳转型行动方案（2023—2025年）的通知"),
+    (["国务院关于在海南博鳌乐城国际医疗旅游先行区", "暂时调整实施《中华人民共和国药品管理法", "实施条例》有关规定的决定"],
+     "国务院关于在海南博鳌乐城国际医疗旅游先行区暂时调整实施《中华人民共和国药品管理法实施条例》有关规定的决定"),
+])
+def test_a_title_printed_over_two_or_three_lines_is_joined(tables, lines, title):
+    meta, body = ingested(tables, "\n".join(lines) + "\n各区人民政府：\n正文。\n")
+    assert meta["title"] == title
+    assert body.startswith("各区人民政府：")
