@@ -394,7 +394,7 @@ def _unclosed(text: str) -> bool:
 def _is_title_line(text: str) -> bool:
     return (
         _width(text) <= _TITLE_MAX_WIDTH
-        and " | " not in text  # a table row exported as text
+        and " | " not in text and text.count("|") < 2  # a table row exported as text
         and not _INNER_PUNCT_RE.search(text)
         and not _NUMBERED_START_RE.match(text)
         and not _OPENER_RE.match(text)

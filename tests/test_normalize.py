@@ -350,6 +350,25 @@ def test_normalizing_thirty_laws_twice_changes_nothing():
         assert normalize_text(once) == once, path.name
 
 
+SHARED_POLICY = ROOT.parent / "shared" / "corpora" / "policy-dev"
+SHARED_EXTRA = ROOT.parent / "shared" / "extra-docs"
+
+
+@pytest.mark.skipif(not SHARED_POLICY.is_dir(), reason="the shared policy-dev corpus is not beside the repository")
+def test_normalizing_every_policy_dev_and_extra_document_twice_changes_nothing():
+    paths = sorted(SHARED_POLICY.glob("*.txt")) + sorted(SHARED_EXTRA.glob("*.txt"))
+    assert len(paths) >= 300
+    for path in paths:
+        once = normalize_text(path.read_text(encoding="utf-8"))
+        assert normalize_text(once) == once, path.name
+
+
+def test_a_table_row_exported_as_text_is_not_a_title_on_either_run():
+    text = "2024-01-12 00:00:00 | 【住房城乡建设部 金融监管总局】关于建立城市房地产融资协调机制的通知 | 一、建立机制\n"
+    once = normalize_text(text)
+    assert not once.startswith("#") and normalize_text(once) == once
+
+
 def sample_lines() -> list[str]:
     lines = []
     for name in SAMPLE_NAMES:
