@@ -75,7 +75,8 @@ class Document:
 
     @property
     def year(self) -> int | None:
-        return int(self.date[:4]) if self.date else None
+        """The year it is listed under (and its page's folder): that of sort_date."""
+        return int(self.sort_date[:4]) if self.sort_date else None
 
 
 class _Loader(SAFE_LOADER):

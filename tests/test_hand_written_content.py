@@ -40,3 +40,4 @@ def test_lists_order_a_document_with_only_a_publication_date_by_it(tmp_path):
                           TopicRules.load(REPO / "data" / "topics.yaml"))
     assert [entry.id for entry in site.entries] == ["new", "web-page", "old", "undated"]
     assert site.by_id["web-page"].date is None  # not shown as its 成文日期
+    assert [entry.id for entry in next(year for year in site.years if year.label == "2023年").entries] == ["web-page"]
