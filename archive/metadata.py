@@ -322,7 +322,7 @@ def extract_metadata(markdown: str, *, source_name: str, departments: Department
         labels.get("发文机关"), _masthead_organ(masthead), _title_organ(title), signature, _speaker_government(content),
         meeting and meeting["body"], law_issuer, hint, title])
     issuer = _find_issuer(labels, signature, masthead, title, meeting, content, departments, jurisdiction)
-    issuer = issuer or law_issuer or _hint_organ(hint)
+    issuer = _split_joint_issuers(issuer or law_issuer or _hint_organ(hint))
 
     named = departments.find_all(markdown, jurisdiction=jurisdiction)
     body = doc.body()
@@ -390,6 +390,15 @@ def _publish_date(doc: _Lines, content: list[tuple[int, str]], labels: dict[str,
 
 
 _PAGE_FACTS = re.compile(r"^\s*(?:来源|作者|浏览|点击|阅读|访问|发布|字号|编辑)")
+
+
+def _split_joint_issuers(issuer: str | None) -> str | None:
+    """Joint issuers printed without a break (杭州市余杭区住房和城乡建设局杭州市余杭区财政局), written
+    with 、 as a list of them would be: a body's name ends where the place that opens it starts again."""
+    place = issuer and re.match(r"^.{2,8}?[省市县区]", issuer)
+    if not place:
+        return issuer
+    return re.sub(rf"(?<=[局委办厅部院处会心室府])(?={re.escape(place.group())})", "、", issuer)
 
 
 def _hint_organ(hint: str | None) -> str | None:

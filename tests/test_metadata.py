@@ -474,6 +474,9 @@ def test_a_web_pages_publication_date_is_publish_date_not_date(tables, line, pub
     ("武汉市住房和城市更新局\n武汉住房公积金管理中心\n2024年11月28日印发", "2024-11-28", "武汉住房公积金管理中心"),
     ("沧州市住房公积金管理委员会\n2022.5.25", "2022-05-25", "沧州市住房公积金管理委员会"),
     ("某市住房公积金管理中心\n二〇二三年五月八日", "2023-05-08", "某市住房公积金管理中心"),
+    # Joint issuers printed on one line without a break.
+    ("杭州市余杭区住房和城乡建设局杭州市余杭区财政局\n2026年5月29日", "2026-05-29",
+     "杭州市余杭区住房和城乡建设局、杭州市余杭区财政局"),
 ])
 def test_the_signature_date_after_the_issuer_at_the_end_is_the_date(tables, closing, date, issuer):
     text = f"关于调整住房公积金政策的通知\n各有关单位:\n一、提高贷款额度。\n本通知自2024年1月1日起施行。\n{closing}\n"
