@@ -398,7 +398,17 @@ def _split_joint_issuers(issuer: str | None) -> str | None:
     place = issuer and re.match(r"^.{2,8}?[省市县区]", issuer)
     if not place:
         return issuer
-    return re.sub(rf"(?<=[局委办厅部院处会心室府])(?={re.escape(place.group())})", "、", issuer)
+    names: list[str] = []
+    for written in issuer.split("、"):
+        parts = re.split(rf"(?<=[局委办厅部院处会心室府行])(?={re.escape(place.group())}|国家|中国)", written)
+        names.append(parts[0])
+        for part in parts[1:]:
+            # A national body's local office goes on with the place: 国家税务总局杭州市税务局 is one body.
+            if names[-1].startswith(("国家", "中国")) and place.group() not in names[-1]:
+                names[-1] += part
+            else:
+                names.append(part)
+    return "、".join(names)
 
 
 def _hint_organ(hint: str | None) -> str | None:
@@ -590,6 +600,10 @@ def _report_date(head: list[tuple[int, str]]) -> str | None:
     return None
 
 
+def _is_organ_line(text: str) -> bool:
+    return bool(text) and len(text) <= 40 and bool(_ORG_END.search(text)) and not re.search(r"[。，：:；,;]", text)
+
+
 _SIGNED_DATE = re.compile(r"^(?P<organ>[^\d，。；：:,;、]{2,38}?)(?P<date>(?:\d{4}|[〇○零一二三四五六七八九]{4})年.{1,3}月.{1,3}日)$")
 
 
@@ -608,9 +622,13 @@ def _find_signature(content: list[tuple[int, str]], removed: set[int]) -> tuple[
             return signed["organ"], _whole_date(signed["date"])
         if not date:
             continue
-        previous = _squeeze(content[position - 1][1]) if position else ""
-        if previous and len(previous) <= 40 and _ORG_END.search(previous) and not re.search(r"[。，：:；]", previous):
-            return previous, date
+        organs = []
+        # Joint issuers sign one per line above the date (武汉市住房和城市更新局 / 武汉住房公积金管理中心).
+        while position - len(organs) > 0 and _is_organ_line(_squeeze(content[position - len(organs) - 1][1])) \
+                and len(organs) < 8:
+            organs.insert(0, _squeeze(content[position - len(organs) - 1][1]))
+        if organs:
+            return "、".join(organs), date
         last_date = date
     return None, last_date
 
