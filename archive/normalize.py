@@ -133,7 +133,7 @@ _MASTHEAD_END_RE = re.compile(r"(?:文件|纪要|公报|简报|通报|会刊)(?:
 # A title is complete at its 文种 or the name of what it is, with a status after it: a following title
 # line is then another block (the page's repeat of the title, a subtitle), not the title's second line.
 _TITLE_END_RE = re.compile("(?:通知|决定|意见|批复|报告|请示|函|纪要|公告|通告|通报|决议|议案|公报|命令|令"
-                           "|措施|办法|细则|方案|规定|规划|要点|声明|条例|规则)"
+                           "|措施|办法|细则|方案|规定|规划|要点|声明|条例|规则|政策)"
                            "(?:[（(](?:试行|暂行|征求意见稿|草案|修订|修订稿|送审稿)[）)])?$")
 _SUBTITLE_RE = re.compile("^(?:——|──|—|--)")
 _SPEAKER_RE = re.compile(
