@@ -21,6 +21,13 @@ Decisions a reader of the archive would notice:
     organ it names as issuer (发文机关 label, masthead, title, 署名, speaker, meeting), then its
     发文字号, then whether it names Changning at all. In another district's document 区绿化市容局
     is that district's bureau: departments and issuer only hold bodies its text tells apart.
+  * Web pages of other governments: a first line 【body】title gives the title (the 【】 is an
+    issuer hint, used when nothing better names the issuer and it reads as a body or a place); a
+    文号 run onto the title line goes to doc_number; a page without a recognisable title is titled
+    by its first line (or a table row's headline) and says so in `review`.
+  * `date` stays the 成文日期; the page's 发布日期/发布时间 (or a bare date-and-time line at its top)
+    is `publish_date`. The 信息公开 labels 索引号, 有效性 and 主题词 are kept as index_number,
+    validity and keywords.
 """
 
 from __future__ import annotations
@@ -216,7 +223,7 @@ def _is_title_end(line: str) -> bool:
 
 # A 文号 printed on the title line, after the title's last word (…的补充通知兰政发〔2017〕48号).
 _ATTACHED_NUMBER = re.compile(
-    r"^(?P<title>.{4,}?(?:" + "|".join(sorted(DOC_TYPES + _TITLE_ENDINGS, key=len, reverse=True))
+    r"^(?P<title>.{4,}(?:" + "|".join(sorted(DOC_TYPES + _TITLE_ENDINGS, key=len, reverse=True))
     + r")(?:[(（][^()（）]{1,8}[)）])?)(?P<number>[\u4e00-\u9fff]{1,12}[〔\[(【［﹝](?:19|20)\d{2}[〕\])】］﹞]第?\d{1,5}号"
     r"|(?:19|20)\d{2}年第\d{1,4}号)$")
 
