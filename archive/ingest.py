@@ -4,7 +4,7 @@ Each source becomes one content file `content/<id>.md`. What ingest wrote last i
 `content/.ingest.json` (id -> source, source hash, hash of the written file), which is how a
 content file edited by hand is recognised and kept.
 
-A source with text is never refused: when its title, date or type cannot be read it is ingested
+A source with text is never refused: when its title or date cannot be read it is ingested
 with the best value found and listed in `content/.review.csv` (id, content file, source, reasons),
 a spreadsheet the maintainers open to check those documents; a document leaves the list when a
 later ingest reads it fully or when its content file has been edited by hand.
@@ -70,7 +70,7 @@ class Manifest:
 
 
 class ReviewList:
-    """content/.review.csv: the documents ingested with a guessed or missing title, date or type."""
+    """content/.review.csv: the documents ingested with a guessed title or no date."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -171,14 +171,15 @@ class Converter:
                 raise SourceError(path, "front-matter: " + "; ".join(problems) + "; correct the value or remove the key")
             # What the author wrote wins over what was read from the text, and needs no review.
             meta.update(source.front_matter)
-            review = [reason for reason in review if reason.split(":")[0] not in source.front_matter]
+            given = set(source.front_matter) | ({"date"} if source.front_matter.get("publish_date") else set())
+            review = [reason for reason in review if reason.split(":")[0] not in given]
         meta["source"] = _display_path(path, self.root)
         meta["source_sha256"] = sha256_bytes(raw)
         meta.setdefault("id", previous_id or id_from_source_name(meta["source"]))
         if not meta.get("title"):
             # Only a text with no line at all to call it by comes here (its words are all in tables).
             meta["title"] = path.stem
-            review.append("title: none in the text; the file name is used")
+            review.append("title: none in the text, the file name is used")
         return Document(meta=meta, body=body), review
 
     def _is_body(self, name: str) -> bool:

@@ -179,3 +179,15 @@ def test_the_ingest_command_names_the_documents_to_review_and_exits_0(sources, t
     assert completed.returncode == 0, completed.stderr
     [line] = [line for line in completed.stdout.splitlines() if "news.txt" in line]
     assert line.startswith("written") and "needs review (title: not recognised" in line
+
+
+def test_a_source_with_no_line_to_title_it_by_is_titled_by_its_file_name(config, tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "record-2024.txt").write_text("2024-02-03 00:00:00\n", encoding="utf-8")
+    (tmp_path / "sources" / "dated.md").write_text("---\npublish_date: 2024-02-03\n---\n这是一段没有标题的正文。\n", encoding="utf-8")
+    results = ingest([tmp_path / "sources"], tmp_path / "content", config)
+    by_name = {r.source.name: r for r in results}
+    assert load_document(by_name["record-2024.txt"].content).title == "record-2024"
+    assert by_name["record-2024.txt"].review == ("title: none in the text, the file name is used",)
+    # The author gave a date (publish_date): only the title is left to review.
+    assert by_name["dated.md"].review == ("title: not recognised, the first line is used",)
