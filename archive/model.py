@@ -339,9 +339,9 @@ def assemble(documents: list[Document], config: Any, departments: Any, topics: A
 
 
 def _newest_first(documents: list[Document]) -> list[Document]:
-    dated = sorted((d for d in documents if d.date), key=lambda d: d.id)
-    dated.sort(key=lambda d: d.date, reverse=True)
-    return dated + sorted((d for d in documents if not d.date), key=lambda d: d.id)
+    dated = sorted((d for d in documents if d.sort_date), key=lambda d: d.id)
+    dated.sort(key=lambda d: d.sort_date, reverse=True)
+    return dated + sorted((d for d in documents if not d.sort_date), key=lambda d: d.id)
 
 
 def _texts(value: Any) -> list[str]:
