@@ -94,9 +94,20 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace, config) -> int:
+    from archive.output import read_marker
     from archive.pipeline import build
-    report = build(config, content_dir=_content_dir(args, config), out_dir=_out_dir(args, config),
-                   strict=args.strict or config.get("build.strict"))
+    out = _out_dir(args, config)
+    before = read_marker(out)
+    try:
+        report = build(config, content_dir=_content_dir(args, config), out_dir=out,
+                       strict=args.strict or config.get("build.strict"))
+    except OSError as error:
+        if error.errno not in WRITE_ERRORS:
+            raise
+        # The site is swapped in whole or not at all (archive/output.py): its marker tells which.
+        kept = "the site there is as it was" if read_marker(out) == before else "the new site is in place"
+        print(_write_error(error, out) + f" ({kept})", file=sys.stderr)
+        return EXIT_DOCUMENT_ERRORS
     print(report.summary(), flush=True)
     return report.exit_code
 
@@ -247,17 +258,19 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def _folder_of(error: OSError) -> str:
-    """The folder a failed write was meant for: a site being built aside (site.tmp-<pid>, deleted
-    by now) is named as the site folder it was to become."""
-    if not error.filename:
-        return "a folder"
-    folder = Path(os.fsdecode(error.filename)).parent
-    for parent in [folder, *folder.parents]:
-        match = re.fullmatch(r"(.+)\.(tmp|old)-[0-9]+", parent.name)
-        if match:
-            return str(parent.with_name(match.group(1)))
-    return str(folder)
+def _write_error(error: OSError, folder: Path | None = None) -> str:
+    """One line for a write the machine refused: the folder it was meant for (a site being built
+    aside, site.tmp-<pid> and deleted by now, is named as the site folder it was to become; a failed
+    write() names no file, so then the folder being written), why, and what to do."""
+    if error.filename:
+        folder = Path(os.fsdecode(error.filename)).parent
+        for parent in [folder, *folder.parents]:
+            match = re.fullmatch(r"(.+)\.(tmp|old)-[0-9]+", parent.name)
+            if match:
+                folder = parent.with_name(match.group(1))
+                break
+    return (f"error: {folder or 'a folder'}: cannot write: {WRITE_ERRORS[error.errno]}; "
+            "free space or fix the permissions, then run again")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,8 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         if error.errno not in WRITE_ERRORS:
             raise
-        print(f"error: {_folder_of(error)}: cannot write: {WRITE_ERRORS[error.errno]}; "
-              "nothing there was changed, free space or fix the permissions and run again", file=sys.stderr)
+        print(_write_error(error), file=sys.stderr)
         return EXIT_DOCUMENT_ERRORS
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
