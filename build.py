@@ -147,6 +147,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def rebuild(changed: list[Path]) -> list[Path]:
         """Called by the watcher with what changed: sources are ingested first, then the site is
         built. Returns the folders written besides the site (content/ when ingested)."""
+        config = _config(args)  # site.yaml may be what changed
         if any(path.is_relative_to(sources) for path in changed):
             _ingest_and_build(args, config)
             return [_content_dir(args, config)]

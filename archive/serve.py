@@ -34,20 +34,22 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
     ".wasm": "application/wasm",
 }
-# The address the reload script asks for the site's generation; no site URL starts with "__".
+# What the reload script asks for the site's generation, and the script itself: a file, not inline
+# code, because the pages' Content-Security-Policy allows scripts from the site only. No site URL
+# starts with "__".
 GENERATION_URL = "/__generation"
-RELOAD_SCRIPT = """<script>/* added by build.py serve, not part of the site: reload after a rebuild */
-(function () {{
-  var seen = "{generation}";
-  function poll() {{
-    fetch("{url}", {{cache: "no-store"}}).then(function (response) {{ return response.text(); }}).then(
-      function (generation) {{ if (generation !== seen) {{ location.reload(); }} else {{ setTimeout(poll, 1000); }} }},
-      function () {{ setTimeout(poll, 2000); }});
-  }}
+RELOAD_URL = "/__reload.js"
+RELOAD_SCRIPT = b"""/* added by build.py serve, not part of the site: reload the page after a rebuild */
+(function () {
+  var seen = document.currentScript.src.split("?")[1];
+  function poll() {
+    fetch("%s", {cache: "no-store"}).then(function (response) { return response.text(); }).then(
+      function (generation) { if (generation !== seen) { location.reload(); } else { setTimeout(poll, 1000); } },
+      function () { setTimeout(poll, 2000); });
+  }
   setTimeout(poll, 1000);
-}})();
-</script>
-"""
+})();
+""" % GENERATION_URL.encode("ascii")
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -99,11 +101,11 @@ class LiveHandler(SiteHandler):
         self._send(head=True)
 
     def _send(self, head: bool) -> None:
-        if self.path.split("?")[0] == GENERATION_URL:
-            body = str(self.generation).encode("ascii")
+        served = {GENERATION_URL: (str(self.generation).encode("ascii"), ".txt"), RELOAD_URL: (RELOAD_SCRIPT, ".js")}
+        if self.path.split("?")[0] in served:
+            body, kind = served[self.path.split("?")[0]]
             self.send_response(200)
-            self.send_header("Content-Type", CONTENT_TYPES[".txt"])
-            self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Type", CONTENT_TYPES[kind])
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if not head:
@@ -121,14 +123,14 @@ class LiveHandler(SiteHandler):
             super().do_GET()
 
     def _send_html(self, status: int, body: bytes) -> None:
-        script = RELOAD_SCRIPT.format(generation=self.generation, url=GENERATION_URL).encode("utf-8")
+        script = f'<script src="{RELOAD_URL}?{self.generation}"></script>\n'.encode("ascii")
         at = body.rfind(b"</body>")
         body = body[:at] + script + body[at:] if at >= 0 else body + script
         super()._send_html(status, body)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # Every open page asks for the generation each second: logging that would bury the rest.
-        if not self.path.startswith(GENERATION_URL):
+        if not self.path.startswith((GENERATION_URL, RELOAD_URL)):
             super().log_request(code, size)
 
     def end_headers(self) -> None:
@@ -164,21 +166,26 @@ def serve(out_dir: Path, port: int, *, watch: Iterable[Path] = (),
         stop = threading.Event()
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        print(f"Serving {out_dir} at {url}; watching {', '.join(_shown(p) for p in watched)} (Ctrl-C to stop)", flush=True)
+        message = f"Serving {out_dir} at {url}; watching {', '.join(_shown(p) for p in watched)} (Ctrl-C to stop)"
         try:
-            _watch(watched, rebuild, generation, stop)
+            _watch(watched, rebuild, generation, stop, ready=lambda: print(message, flush=True))
         finally:
             stop.set()
             server.shutdown()
 
 
 def _watch(watched: list[Path], rebuild: Callable[[list[Path]], Iterable[Path]], generation: Generation,
-           stop: threading.Event) -> None:
+           stop: threading.Event, ready: Callable[[], None]) -> None:
     from watchfiles import Change, watch
 
     own: list[Path] = []  # folders the last rebuild wrote into
     finished = 0.0
-    for changes in watch(*watched, stop_event=stop, raise_interrupt=True):
+    # The watcher starts on the first look, which yield_on_timeout ends at once with nothing seen:
+    # only then is "Serving" printed, so an edit made after it is never missed.
+    for changes in watch(*watched, stop_event=stop, raise_interrupt=True, yield_on_timeout=True, rust_timeout=500):
+        if ready is not None:
+            ready()
+            ready = None
         added = {Path(path) for change, path in changes if change == Change.added}
         changed = [path for path in sorted({Path(path) for _, path in changes})
                    if not _temporary(path, added) and not _made_by(path, own, finished)]
