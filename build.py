@@ -217,8 +217,9 @@ def parser() -> argparse.ArgumentParser:
         prog="build.py", description="Build the searchable archive of government documents. "
         "With no command: ingest new or changed sources, then build the site.")
     root.add_argument("--config", help="site configuration file (default: site.yaml beside build.py)")
+    # Given before or after the command: the commands' copy leaves the root's value when not given.
     waiting = argparse.ArgumentParser(add_help=False)
-    waiting.add_argument("--wait", type=_seconds, default=DEFAULT_WAIT, metavar="SECONDS",
+    waiting.add_argument("--wait", type=_seconds, default=argparse.SUPPRESS, metavar="SECONDS",
                          help="when another run is writing the same folder, wait this long for it, "
                          f"then give up with exit code 3; 0 gives up at once (default: {DEFAULT_WAIT})")
     root.add_argument("--wait", type=_seconds, default=DEFAULT_WAIT, metavar="SECONDS", help=argparse.SUPPRESS)
