@@ -107,3 +107,34 @@ def test_builds_started_at_once_all_finish_and_leave_the_site_whole(tmp_path):
     alone.mkdir()
     assert run(write_config(alone, REPO / "content"), "build").returncode == 0
     assert files == _files(alone / "site")
+
+
+def test_a_build_waits_for_a_running_one_and_takes_over_when_it_is_killed(tmp_path):
+    config = write_config(tmp_path, SITE_FIXTURE / "content")
+    holder = _holder(tmp_path / "site")
+    waiting = subprocess.Popen(command(config, "build", "--wait", "600"), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    said = waiting.stderr.readline()
+    assert said.startswith(f"{tmp_path / 'site'}: in use by pid {holder.pid} (") and " since " in said
+    assert said.endswith("; waiting up to 600 s for it to finish\n")
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    out, err = waiting.communicate()
+    assert waiting.returncode == 0, err
+    assert err.startswith(f"{tmp_path / 'site'}: took over the lock left by pid {holder.pid} ")
+    assert "build: 8 documents" in out and (tmp_path / "site" / "index.html").is_file()
+
+
+def test_ingest_holds_the_content_folder(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    config = write_config(tmp_path, content, sources=SITE_FIXTURE / "content")
+    holder = _holder(content)
+    try:
+        result = run(config, "ingest", "--wait", "0")
+        assert result.returncode == 3 and f"error: {content}: in use by pid {holder.pid} " in result.stderr
+        assert list(content.iterdir()) == []
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run(config, "ingest").returncode == 0 and len(list(content.glob("*.md"))) == 8
