@@ -4,7 +4,8 @@ a lock file beside the folder they write (site.lock beside site/, content.lock b
 The lock is an advisory flock(2) on that file, which the kernel releases when its holder exits in
 any way, so a run killed with SIGKILL or a power cut never leaves a lock that blocks the next one.
 The file also names its holder (pid, command, start time) so that a run that has to wait can say
-whom it waits for; a name left by a run that is gone is reported as taken over.
+whom it waits for; a name left by a run that is gone is reported as taken over. (The filelock
+package takes the same flock but keeps no holder to name, which is the message people need.)
 
 Several locks are always taken in one order, content folder first, so two runs cannot each hold
 one and wait for the other.
