@@ -132,6 +132,17 @@ def cmd_default(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        return _serve(args)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        print(f"error: port {args.port} is in use (another server?); pass --port N, or --port 0 for a free one",
+              file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _serve(args: argparse.Namespace) -> int:
     from archive.serve import serve
     config = _config(args)
     out = _out_dir(args, config)
