@@ -6,9 +6,9 @@ Exit codes: 0 success; 1 some documents failed (the others were still processed)
 --strict, warnings, or a folder could not be written (disk full, no permission); 2 usage or
 configuration error; 3 another run still held the folder's lock after --wait seconds.
 
-`ingest` and `build` (which also updates the staff index) hold a lock beside the folder they write,
-content.lock and site.lock (archive/lock.py), so a scheduled rebuild and a manual one run one
-after the other.
+`ingest` and `build` hold a lock beside each folder they write: content.lock, site.lock and, for
+the staff index, search/index.lock (archive/lock.py), so a scheduled rebuild and a manual one run
+one after the other.
 """
 
 from __future__ import annotations
@@ -49,9 +49,15 @@ def _out_dir(args: argparse.Namespace, config) -> Path:
     return Path(args.out) if args.out else config.path("paths.output")
 
 
+def _written_by_build(args: argparse.Namespace, config) -> tuple[Path, Path]:
+    """What a build writes: the site, and the staff index (which two sites may share)."""
+    return _out_dir(args, config), config.path("paths.search_index")
+
+
 @contextmanager
 def _locked(args: argparse.Namespace, *folders: Path) -> Iterator[None]:
-    """Hold the lock of each folder for the block (content before output: archive/lock.py)."""
+    """Hold the lock of each folder for the block (always in the order content, site, staff index:
+    see archive/lock.py)."""
     from archive.lock import hold
     with ExitStack() as stack:
         for folder in folders:
@@ -89,7 +95,7 @@ def _ingest(args: argparse.Namespace, config) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     config = _config(args)
     # Content is only read: ingest writes each file aside and renames it in, so no lock is needed there.
-    with _locked(args, _out_dir(args, config)):
+    with _locked(args, *_written_by_build(args, config)):
         return _build(args, config)
 
 
@@ -116,7 +122,7 @@ def _ingest_and_build(args: argparse.Namespace, config) -> int:
     """Ingest new or changed sources, then build; the content lock is held across both."""
     with _locked(args, _content_dir(args, config)):
         ingest_code = _ingest(args, config)
-        with _locked(args, _out_dir(args, config)):
+        with _locked(args, *_written_by_build(args, config)):
             return max(ingest_code, _build(args, config))
 
 
@@ -162,7 +168,7 @@ def _serve(args: argparse.Namespace) -> int:
         if any(path.is_relative_to(sources) for path in changed):
             _ingest_and_build(args, config)
             return [_content_dir(args, config)]
-        with _locked(args, out):
+        with _locked(args, *_written_by_build(args, config)):
             _build(args, config)
         return []
 

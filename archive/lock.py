@@ -1,5 +1,6 @@
 """One run at a time per folder: `build`, `ingest` and the staff-index update (part of `build`) hold
-a lock file beside the folder they write (site.lock beside site/, content.lock beside content/).
+a lock file beside each folder they write (content.lock beside content/, site.lock beside site/,
+index.lock beside the staff index search/index/).
 
 The lock is an advisory flock(2) on that file, which the kernel releases when its holder exits in
 any way, so a run killed with SIGKILL or a power cut never leaves a lock that blocks the next one.
@@ -7,8 +8,8 @@ The file also names its holder (pid, command, start time) so that a run that has
 whom it waits for; a name left by a run that is gone is reported as taken over. (The filelock
 package takes the same flock but keeps no holder to name, which is the message people need.)
 
-Several locks are always taken in one order, content folder first, so two runs cannot each hold
-one and wait for the other.
+Several locks are always taken in one order (content, site, staff index), so two runs cannot
+each hold one and wait for the other.
 """
 
 from __future__ import annotations

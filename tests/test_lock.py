@@ -99,7 +99,7 @@ def test_builds_started_at_once_all_finish_and_leave_the_site_whole(tmp_path):
         assert code == 0, err
         assert "Traceback" not in err and "build: 5 documents" in out
     site = tmp_path / "site"
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["search-index", "site", "site.cache", "site.lock", "site.yaml"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["search-index", "search-index.lock", "site", "site.cache", "site.lock", "site.yaml"]
     files = _files(site)
     assert MARKER in files and "index.html" in files
     # The same files as one build alone gives.
