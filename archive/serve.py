@@ -180,8 +180,8 @@ def _watch(watched: list[Path], rebuild: Callable[[list[Path]], Iterable[Path]],
 
     own: list[Path] = []  # folders the last rebuild wrote into
     finished = 0.0
-    # The watcher starts on the first look, which yield_on_timeout ends at once with nothing seen:
-    # only then is "Serving" printed, so an edit made after it is never missed.
+    # The watcher is set up before its first look, which ends empty after rust_timeout
+    # (yield_on_timeout): only then is "Serving" printed, so no edit made after it is missed.
     for changes in watch(*watched, stop_event=stop, raise_interrupt=True, yield_on_timeout=True, rust_timeout=500):
         if ready is not None:
             ready()
