@@ -418,9 +418,28 @@ def _snippet(plain: str, terms: list[Term]) -> str:
 
 def search(index_dir: Path, query: str, *, year: int | str | None = None, date_from: str | None = None,
            date_to: str | None = None, department: str | None = None, topic: str | None = None,
-           doc_type: str | None = None, limit: int | None = 20) -> dict[str, Any]:
+           doc_type: str | None = None, limit: int | None = 20,
+           departments: DepartmentTable | None = None) -> dict[str, Any]:
     """Documents matching query (archive.query semantics) and the filters, best first.
-    year may be "undated"; date_from/date_to are inclusive YYYY-MM-DD; limit None returns all."""
+    year may be "undated"; date_from/date_to are inclusive YYYY-MM-DD; limit None returns all.
+    With the department table, department may be any of a body's names (区发改委, 发改委, the full
+    name); without it, only the name documents list. Malformed filters raise SearchError."""
+    from datetime import datetime  # imported here: this function is the module's only user
+
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise SearchError(f"limit: expected a whole number of 1 or more, got {limit!r}")
+    bounds = []
+    for name, value in (("from", date_from), ("to", date_to)):
+        try:
+            # strptime also checks the day exists (2024-02-30 fails); isoformat pads 2024-1-5.
+            bounds.append(value and datetime.strptime(value, "%Y-%m-%d").date().isoformat())
+        except (TypeError, ValueError):
+            raise SearchError(f"{name}: expected a date as YYYY-MM-DD (e.g. 2024-01-31), got {value!r}") from None
+    date_from, date_to = bounds
+    if date_from and date_to and date_from > date_to:
+        raise SearchError(f"from {date_from} is after to {date_to}: no date can be in that range")
+    if department and departments is not None:
+        department = departments.canonical(department) or department
     index_dir = Path(index_dir)
     data = _read(index_dir)
     if data is None:
@@ -458,6 +477,7 @@ def search(index_dir: Path, query: str, *, year: int | str | None = None, date_f
             "date": fields["date"] or None,
             "doc_type": fields["doc_type"],
             "departments": fields["departments"],
+            "doc_number": fields["doc_number"] or None,
             "snippet": _snippet(fields["plain"], terms),
             "score": round(score, 4),
         } for score, fields in shown],
@@ -485,13 +505,18 @@ def _passes(fields: dict[str, Any], year, date_from, date_to, department, topic,
 
 
 def format_results(result: dict[str, Any]) -> str:
-    """Human-readable listing of search() output for the terminal."""
+    """Human-readable listing of search() output for the terminal: per result its title, then date,
+    type, 发文字号 and the first departments (as the search page lists them), id, file and snippet."""
+    shown = 3  # departments listed before "等 N 个部门", as on the search page
     lines = [f"{result['total']} 篇文件"]
     for number, item in enumerate(result["results"], start=1):
-        departments = "、".join(item["departments"])
+        names = item["departments"]
+        departments = "、".join(names[:shown])
+        if len(names) > shown:
+            departments += f" 等 {len(names)} 个部门"
+        facts = [item["date"] or urls.UNDATED_LABEL, item["doc_type"], item["doc_number"], departments]
         lines.append(f"{number:>3}. {item['title']}")
-        lines.append(f"     {item['date'] or urls.UNDATED_LABEL} · {item['doc_type']}"
-                     + (f" · {departments}" if departments else "") + f"  [{item['id']}]")
+        lines.append("     " + " · ".join(fact for fact in facts if fact) + f"  [{item['id']}]")
         lines.append(f"     {item['path'] or item['source']}")
         lines.append(f"     {item['snippet']}")
     return "\n".join(lines)
