@@ -34,13 +34,25 @@ PACKAGE = Path(__file__).resolve().parent
 # their own files and keep their own caches).
 PAGE_MODULES = ("cache", "config", "departments", "document", "model", "output", "pipeline", "render", "topics", "urls")
 # Libraries whose version changes what a page looks like or how a file parses.
-LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "PyYAML")
+LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "mdit-py-cjk-friendly", "PyYAML")
 
 
-def cache_dir(out_dir: Path) -> Path:
-    """The cache folder of an output folder: its sibling named <name>.cache."""
+SEARCH_STORE = "search"  # in the cache folder: the browser index's analyses and built segments
+STAFF_INDEX = "staff"  # in the cache folder: the staff index that `build.py search` reads
+
+
+def cache_dir(out_dir: Path, named: Path | None = None) -> Path:
+    """Where a build of out_dir keeps what the next one reuses, and the staff index: the folder the
+    user named (paths.cache), else the output folder's sibling <name>.cache; never the source tree."""
+    if named is not None:
+        return Path(named).resolve()
     out = Path(out_dir).resolve()
     return out.with_name(f"{out.name}.cache")
+
+
+def configured_cache_dir(config: Any, out_dir: Path) -> Path:
+    """cache_dir for a build of out_dir under config's paths.cache."""
+    return cache_dir(out_dir, config.path("paths.cache") if config.get("paths.cache") else None)
 
 
 def _digest_files(paths: Iterable[Path], digest: Any) -> None:

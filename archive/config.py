@@ -47,7 +47,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("paths.templates", str, "templates", "Folder of Jinja2 templates."),
     Option("paths.static", str, "static", "Folder of assets copied verbatim into the site."),
     Option("paths.output", str, "site", "Folder the built site is written to."),
-    Option("paths.search_index", str, "search/index", "Folder of the Whoosh index used by `build.py search`."),
+    Option("paths.cache", str, "", "Folder for what a build keeps for the next one (parsed documents, page "
+           "fingerprints, search analyses and segments) and for the staff index of `build.py search`; "
+           "empty: <output>.cache beside the output folder."),
     Option("data.departments", str, "data/departments.yaml", "Department table: canonical names, short forms, kinds, slugs."),
     Option("data.topics", str, "data/topics.yaml", "Topic taxonomy and the rules that assign topics."),
     Option("build.page_size", int, 50, "Documents per page on year, department, topic and type indexes."),

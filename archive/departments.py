@@ -43,7 +43,8 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MATCHING_KEY = "matching"
 _ENTRY_KEYS = {"slug", "short", "kind", "level", "collective", "aliases", "false_friends", "seen_in_seeds", "verified", "note"}
 _MATCHING_KEYS = {"home_prefixes", "home_number_prefixes", "city_prefixes", "city_districts",
-                  "city_number_prefixes", "national_prefixes", "other_jurisdictions"}
+                  "city_number_prefixes", "national_prefixes", "other_jurisdictions",
+                  "collective_openings", "collective_endings"}
 # A document's jurisdiction, as find_all and canonical take it (see the module docstring).
 HOME, CITY, ELSEWHERE = "home", "city", "elsewhere"
 # An organ named after a place other than the city (新疆维吾尔自治区质监局, 北京市人民政府) is
@@ -182,8 +183,19 @@ class DepartmentTable:
         return name in self._by_name
 
     def get(self, canonical: str) -> Department | None:
-        """The department whose canonical name this is (use canonical() first for a short form)."""
-        return self._by_name.get(canonical)
+        """The department whose canonical name this is (use canonical() first for a short form).
+        A phrase that names a group the table does not list (各部门, 区28家签约单位, …领导小组成员单位)
+        is a collective: it is shown as written and never becomes one body's page."""
+        found = self._by_name.get(canonical)
+        if found is None and self.is_group_phrase(canonical):
+            return Department(name=canonical, kind="other", level="区", aliases=(), slug="", collective=True)
+        return found
+
+    def is_group_phrase(self, name: str) -> bool:
+        """Whether a name as written is a group of bodies by its wording (collective_openings/_endings)."""
+        squeezed = _squeeze(name)
+        return squeezed not in self._by_surface and (squeezed.startswith(self._matching.collective_openings)
+                                                     or squeezed.endswith(self._matching.collective_endings))
 
     def canonical(self, name: str, jurisdiction: str = HOME) -> str | None:
         """Canonical name for one name as written (short or full, spaces and line breaks ignored);
@@ -292,6 +304,8 @@ class _Matching:
     city_number_prefixes: tuple[str, ...]
     national_prefixes: tuple[str, ...]
     other_jurisdictions: tuple[str, ...]
+    collective_openings: tuple[str, ...]
+    collective_endings: tuple[str, ...]
 
 
 def _read_matching(path: Path, matching: Any) -> _Matching:

@@ -7,6 +7,7 @@ only code that reads and writes content files' text.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,8 @@ DOC_TYPES = (
 
 # Front-matter keys in the order they are written; unknown keys an editor adds are kept after these.
 KEY_ORDER = (
-    "id", "title", "doc_type", "date", "doc_number", "issuer", "departments", "topics",
+    "id", "title", "doc_type", "date", "publish_date", "doc_number", "index_number", "issuer",
+    "departments", "topics", "keywords", "validity",
     "meeting", "agenda", "tasks", "attachments", "cc", "printer", "print_date",
     "source", "source_sha256",
 )
@@ -67,8 +69,14 @@ class Document:
         return self.meta.get("date")
 
     @property
+    def sort_date(self) -> str | None:
+        """What lists order by: the 成文日期, else the 发布日期 a web page printed."""
+        return self.meta.get("date") or self.meta.get("publish_date")
+
+    @property
     def year(self) -> int | None:
-        return int(self.date[:4]) if self.date else None
+        """The year it is listed under (and its page's folder): that of sort_date."""
+        return int(self.sort_date[:4]) if self.sort_date else None
 
 
 class _Loader(SAFE_LOADER):
@@ -129,12 +137,13 @@ def validate_meta(meta: dict[str, Any]) -> list[str]:
         expect(meta["doc_type"] in DOC_TYPES, "doc_type", "one of " + " ".join(DOC_TYPES))
     if meta.get("date") is not None:
         expect(isinstance(meta["date"], str) and is_valid_date(meta["date"]), "date", "a real date written YYYY-MM-DD")
-    for key in ("doc_number", "issuer", "printer"):
+    for key in ("doc_number", "issuer", "printer", "index_number", "validity"):
         if meta.get(key) is not None:
             expect(isinstance(meta[key], str), key, "text")
-    if meta.get("print_date") is not None:
-        expect(isinstance(meta["print_date"], str) and is_valid_date(meta["print_date"]), "print_date", "a real date written YYYY-MM-DD")
-    for key in ("departments", "topics", "cc", "attachments"):
+    for key in ("print_date", "publish_date"):
+        if meta.get(key) is not None:
+            expect(isinstance(meta[key], str) and is_valid_date(meta[key]), key, "a real date written YYYY-MM-DD")
+    for key in ("departments", "topics", "cc", "attachments", "keywords"):
         if meta.get(key) is not None:
             expect(is_str_list(meta[key]), key, "a list of names, one per line starting with '- '")
     for key in ("agenda", "tasks"):
@@ -156,15 +165,38 @@ def is_valid_date(text: str) -> bool:
     return True
 
 
+_SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def slug_from_name(stem: str) -> str | None:
+    """A file name's lower-case ASCII letters, digits and hyphens, when it has a word's worth (three
+    letters: 2024-03-27-minutes, Report-2024); None for a Chinese name (关于…的通知, 2024年工作要点)."""
+    slug = _SLUG_UNSAFE.sub("-", stem.lower()).strip("-")[:80].strip("-")
+    return slug if len(re.sub(r"[^a-z]", "", slug)) >= 3 else None
+
+
+def id_from_file_name(name: str, date: Any = None) -> str:
+    """The id of a content file written without one, as static site generators name pages after
+    their file: its slug, else its date (when valid) and a short stable hash of the name."""
+    stem = Path(name).stem
+    slug = slug_from_name(stem)
+    if slug:
+        return slug
+    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
+    return f"{date}-{digest}" if isinstance(date, str) and is_valid_date(date) else f"doc-{digest}"
+
+
 def parse_document(text: str, path: Path | str) -> Document:
-    """Parse a content file's text; raises DocumentError on unreadable or invalid front-matter."""
+    """Parse a content file's text; raises DocumentError on unreadable or invalid front-matter.
+    A file without `id` is given one from its file name (id_from_file_name)."""
     meta, body, body_line = split_front_matter(text, path)
     if meta is None:
         raise DocumentError(path, "has no front-matter; content files start with a '---' YAML block (run `python build.py ingest` to create one)", 1)
+    if "id" not in meta:
+        meta["id"] = id_from_file_name(Path(path).name, meta.get("date"))
     problems = validate_meta(meta)
-    for required in ("id", "title"):
-        if required not in meta:
-            problems.insert(0, f"{required}: missing; every content file needs one")
+    if "title" not in meta:
+        problems.insert(0, "title: missing; every content file needs one")
     if problems:
         raise DocumentError(path, "; ".join(problems), _line_of_key(text, problems[0].split(":")[0]))
     return Document(meta=meta, body=body.lstrip("\n"), path=Path(path))

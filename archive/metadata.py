@@ -21,6 +21,13 @@ Decisions a reader of the archive would notice:
     organ it names as issuer (发文机关 label, masthead, title, 署名, speaker, meeting), then its
     发文字号, then whether it names Changning at all. In another district's document 区绿化市容局
     is that district's bureau: departments and issuer only hold bodies its text tells apart.
+  * Web pages of other governments: a first line 【body】title gives the title (the 【】 is an
+    issuer hint, used when nothing better names the issuer and it reads as a body or a place); a
+    文号 run onto the title line goes to doc_number; a page without a recognisable title is titled
+    by its first line (or a table row's headline) and says so in `review`.
+  * `date` stays the 成文日期; the page's 发布日期/发布时间 (or a bare date-and-time line at its top)
+    is `publish_date`. The 信息公开 labels 索引号, 有效性 and 主题词 are kept as index_number,
+    validity and keywords.
 """
 
 from __future__ import annotations
@@ -55,7 +62,8 @@ _ORDER_PATTERN = re.compile(r"(?P<prefix>[\u4e00-\u9fff]{2,20}令)第(?P<no>\d{1
 _HEADING = re.compile(r"^#{1,6}\s+")
 _TITLE_HEADING = re.compile(r"^#\s+")
 # Catalogue labels of web exports, and the provenance lines of pkulaw pages.
-_LABEL = re.compile(r"^(?:(?P<label>索引号|主题分类|发文机关|成文日期|标题|发文字号|发布日期|主题词|有效性|信息索引号|原文链接)[:：]"
+_LABEL = re.compile(r"^(?:(?P<label>索引号|主题分类|发文机关|成文日期|标题|发文字号|发布日期|发布时间|印发日期|主题词|有效性"
+                    r"|信息索引号|原文链接)[:：]"
                     r"|【(?P<bracketed>法宝引证码)】)(?P<value>.*)$")
 _MASTHEAD = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}?(文件|纪要|会议文件[(（]\d+[)）])$")
 _DASHES = "—─-－–"
@@ -79,7 +87,7 @@ _MEETING = re.compile(
 _AGENDA = re.compile(r"^会议听取了?(?P<reporters>[^。；]+?)关于(?P<subject>.+?)的汇报")
 _SUPPLEMENTARY = re.compile(r"(?:^|[。；])(?P<who>[^。；]*?)补充汇报")
 _SPEAKER = re.compile(r"^(?P<place>[\u4e00-\u9fff]{2,12}?)(?:区长|市长|县长|省长|主席)[\u4e00-\u9fff·]{2,4}$")
-_PRINTER = re.compile(r"^(?P<printer>.{2,40}?)\s*(?P<date>\S+年\S+月\S+日)\s*印发$")
+_PRINTER = re.compile(r"^(?P<printer>[^\d\s].{1,39}?)\s*(?P<date>\S+年\S+月\S+日)\s*印发$")
 _CC = re.compile(r"^(?:抄\s*送|抄\s*报)\s*[:：]\s*(?P<list>.*)$")
 _ATTACHMENT = re.compile(r"^附\s*件\s*\d*\s*[:：]\s*(?P<rest>.*)$")
 _ENUMERATED = re.compile(r"^(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[)）])\s*(?P<title>.+)$")
@@ -137,6 +145,21 @@ def _iso(match: re.Match[str]) -> str | None:
         return None
 
 
+# Web pages write dates 2025-04-30, 2025/4/30 or 2025.4.30, often with a time, sometimes run into
+# it (2023-04-1909:49): a two-digit day is then read before the hour.
+_NUMERIC_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-./])(?P<m>\d{1,2})(?P=sep)"
+                           r"(?P<d>\d{2}(?=\d{1,2}:\d{2})|\d{1,2}(?!\d))(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?")
+
+
+def parse_any_date(text: str) -> str | None:
+    """The first date in text written either way: 2025年4月30日 or 2025-04-30 (/ .), with or without a time."""
+    text = unicodedata.normalize("NFKC", text)
+    found = [(match.start(), _iso(match)) for match in DATE_PATTERN.finditer(text)]
+    found += [(match.start(), _iso(match)) for match in _NUMERIC_DATE.finditer(text)]
+    found = sorted((start, iso) for start, iso in found if iso)
+    return found[0][1] if found else None
+
+
 def find_dates(text: str) -> list[str]:
     """Every valid date written in text, as YYYY-MM-DD, in order; impossible dates are skipped."""
     text = unicodedata.normalize("NFKC", text)
@@ -150,9 +173,9 @@ def parse_date(text: str) -> str | None:
 
 
 def _whole_date(line: str) -> str | None:
-    """The date when the line is nothing but a date."""
+    """The date when the line is nothing but a date (2024年3月27日, 2025-04-30, 2025.4.30 17:51)."""
     text = unicodedata.normalize("NFKC", line).strip()
-    match = DATE_PATTERN.fullmatch(text)
+    match = DATE_PATTERN.fullmatch(text) or _NUMERIC_DATE.fullmatch(text)
     return _iso(match) if match else None
 
 
@@ -172,7 +195,7 @@ def normalize_doc_number(text: str) -> str | None:
 
 
 def _doc_type_from_title(title: str) -> str | None:
-    squeezed = _squeeze(title)
+    squeezed = _TITLE_STATUS.sub("", _squeeze(title))
     for doc_type in sorted(DOC_TYPES, key=len, reverse=True):
         if squeezed.endswith(doc_type):
             return doc_type
@@ -187,9 +210,30 @@ def _doc_type_from_text(paragraphs: list[str]) -> str | None:
     return None
 
 
+# Titles of policy texts end in a 文种 or in the name of what they are, often with a status after it.
+_TITLE_ENDINGS = ("报告", "纪要", "措施", "办法", "细则", "方案", "规定", "规划", "要点", "声明", "条例", "规则",
+                  "制度", "指引", "指南", "清单", "目录", "政策", "公示", "须知")
+_TITLE_STATUS = re.compile(r"[(（](?:试行|暂行|征求意见稿|草案|修订|修订稿|送审稿|第\d+号)[)）]$")
+
+
 def _is_title_end(line: str) -> bool:
-    squeezed = _squeeze(line)
-    return _doc_type_from_title(squeezed) is not None or squeezed.endswith(("报告", "纪要"))
+    squeezed = _TITLE_STATUS.sub("", _squeeze(line))
+    return _doc_type_from_title(squeezed) is not None or squeezed.endswith(_TITLE_ENDINGS)
+
+
+# A 文号 printed on the title line, after the title's last word (…的补充通知兰政发〔2017〕48号).
+_ATTACHED_NUMBER = re.compile(
+    r"^(?P<title>.{4,}(?:" + "|".join(sorted(DOC_TYPES + _TITLE_ENDINGS, key=len, reverse=True))
+    + r")(?:[(（][^()（）]{1,8}[)）])?)(?P<number>[\u4e00-\u9fff]{1,12}[〔\[(【［﹝](?:19|20)\d{2}[〕\])】］﹞]第?\d{1,5}号"
+    r"|(?:19|20)\d{2}年第\d{1,4}号)$")
+
+
+def _split_attached_number(title: str) -> tuple[str, str | None]:
+    """(title, 文号) when the title line ends in a 文号; the number as normalize_doc_number writes it."""
+    match = _ATTACHED_NUMBER.match(unicodedata.normalize("NFKC", title).replace(" ", ""))
+    if not match:
+        return title, None
+    return match["title"], normalize_doc_number(match["number"]) or match["number"]
 
 
 def _canonical_or_written(departments: DepartmentTable, name: str, jurisdiction: str) -> str:
@@ -225,20 +269,26 @@ class _Lines:
 
 
 def extract_metadata(markdown: str, *, source_name: str, departments: DepartmentTable,
-                     topics: TopicRules) -> tuple[dict[str, Any], str]:
+                     topics: TopicRules, review: list[str] | None = None) -> tuple[dict[str, Any], str]:
     """(front-matter dict, body without the header zone and imprint). Keys without a value are
-    omitted. See the module docstring for the choices made."""
+    omitted. See the module docstring for the choices made. What was guessed or not found (a title
+    taken from the first line, no date) is appended to `review` as 'key: what was done'."""
     doc = _Lines(markdown)
     content = doc.content()
     meta: dict[str, Any] = {}
+    notes = review if review is not None else []
     labels = _read_labels(doc, content)
     is_law = _INFO_END in markdown
 
-    title, title_end = _find_title(doc, content, is_law)
+    title, title_end, hint = (None, 0, None) if is_law else _bracketed_title(doc, content)
+    if title is None:
+        title, title_end = _find_title(doc, content, is_law)
     title = _squeeze(labels.get("标题", "")) or title
+    title, attached_number = _split_attached_number(title) if title and not is_law else (title, None)
     # Called even when a label gave the number, so that the number line leaves the body.
-    number = _find_number(doc, content, title_end)
+    number = _find_number(doc, content, title_end) or attached_number
     number = (labels.get("发文字号") and normalize_doc_number(labels["发文字号"])) or number
+    publish_date = _publish_date(doc, content, labels)
     masthead = _find_masthead(doc, content, title_end)
     cc, printer, print_date = _read_imprint(doc, content, departments)
     paragraphs = [line for _, line in content]
@@ -252,6 +302,10 @@ def extract_metadata(markdown: str, *, source_name: str, departments: Department
         title = f"{meeting['body']}第{meeting['number']}次{meeting['kind']}纪要"
     if title == "政府工作报告" and subtitle_date:
         title = f"{subtitle_date[:4]}年{title}"
+    if not title:
+        title, how = _first_line_title(doc, content)
+        if title:
+            notes.append(f"title: not recognised, {how}")
 
     doc_type = _doc_type_from_title(title) if title else None
     if doc_type is None and meeting and any(_AGENDA.match(p) for p in paragraphs):
@@ -259,27 +313,38 @@ def extract_metadata(markdown: str, *, source_name: str, departments: Department
     if doc_type is None and not is_law:
         doc_type = _doc_type_from_text(paragraphs)
 
-    date = (labels.get("成文日期") and parse_date(labels["成文日期"])) or None
+    date = (labels.get("成文日期") and parse_any_date(labels["成文日期"])) or None
+    print_date = print_date or (labels.get("印发日期") and parse_any_date(labels["印发日期"])) or None
     if is_law:
         date = date or _file_date(source_name) or _law_date(markdown)
     else:
         date = (date or (meeting or {}).get("date") or subtitle_date or signature_date
                 or print_date or _file_date(source_name))
 
+    if not date and not publish_date:
+        notes.append("date: none found")
+
     law_issuer = _law_issuer(markdown, date) if is_law else None
     jurisdiction = _jurisdiction(departments, markdown, number, [
         labels.get("发文机关"), _masthead_organ(masthead), _title_organ(title), signature, _speaker_government(content),
-        meeting and meeting["body"], law_issuer, title])
+        meeting and meeting["body"], law_issuer, hint, title])
     issuer = _find_issuer(labels, signature, masthead, title, meeting, content, departments, jurisdiction)
-    issuer = issuer or law_issuer
+    issuer = _split_joint_issuers(issuer or law_issuer or _hint_organ(hint))
 
     named = departments.find_all(markdown, jurisdiction=jurisdiction)
     body = doc.body()
+    if title_end == 0 or hint:
+        # The title came from elsewhere: a heading left in the body is a part's, not the document's.
+        body = re.sub(r"(?m)^# ", "## ", body)
     meta.update({
         "title": title,
         "doc_type": doc_type,
         "date": date,
         "doc_number": number,
+        "index_number": _squeeze(labels.get("索引号") or labels.get("信息索引号") or "") or None,
+        "publish_date": publish_date,
+        "validity": _squeeze(labels.get("有效性", "")) or None,
+        "keywords": _split_list(re.sub(r"[\s\u3000]+", "、", labels.get("主题词", "").strip()), []) or None,
         "issuer": issuer,
         "departments": named,
         # Bodies named only in the imprint (抄送) say nothing about the subject.
@@ -301,9 +366,63 @@ def _read_labels(doc: _Lines, content: list[tuple[int, str]]) -> dict[str, str]:
     for index, line in content[:_HEADER_LINES]:
         match = _LABEL.match(_squeeze(line))
         if match:
-            labels[match["label"] or match["bracketed"]] = match["value"]
+            # The value as printed (主题词 are separated by spaces); the label may be letter-spaced.
+            value = re.split(r"[:：]", line, maxsplit=1)[1].strip() if match["label"] else match["value"]
+            labels[match["label"] or match["bracketed"]] = value
             doc.removed.add(index)
     return labels
+
+
+def _publish_date(doc: _Lines, content: list[tuple[int, str]], labels: dict[str, str]) -> str | None:
+    """The 发布日期 a web page prints: a 发布日期/发布时间 label, or a line at the top that is only a
+    date and time (which then leaves the body)."""
+    for label in ("发布日期", "发布时间"):
+        if labels.get(label):
+            date = parse_any_date(labels[label][:25])
+            if date:
+                return date
+    for index, line in content[:6]:
+        # Only the numeric form: a 年月日 line at the top is a masthead's or a meeting's date.
+        text = unicodedata.normalize("NFKC", line).strip()
+        if text.endswith((":", "。")):
+            break  # the 主送 line or the body: a date after it is the signature's
+        match = index not in doc.removed and _NUMERIC_DATE.match(text)
+        date = match and _iso(match)
+        if date and match.end() == len(text):
+            doc.removed.add(index)
+            return date
+        if date and _PAGE_FACTS.match(text[match.end():]):
+            return date  # 2023-02-04作者:点击数:1218 stays: it is the page's line, not the document's
+    return None
+
+
+_PAGE_FACTS = re.compile(r"^\s*(?:来源|作者|浏览|点击|阅读|访问|发布|字号|编辑)")
+
+
+def _split_joint_issuers(issuer: str | None) -> str | None:
+    """Joint issuers printed without a break (杭州市余杭区住房和城乡建设局杭州市余杭区财政局), written
+    with 、 as a list of them would be: a body's name ends where the place that opens it starts again."""
+    place = issuer and re.match(r"^.{2,8}?[省市县区]", issuer)
+    if not place:
+        return issuer
+    names: list[str] = []
+    for written in issuer.split("、"):
+        parts = re.split(rf"(?<=[局委办厅部院处会心室府行])(?={re.escape(place.group())}|国家|中国)", written)
+        names.append(parts[0])
+        for part in parts[1:]:
+            # A national body's local office goes on with the place: 国家税务总局杭州市税务局 is one body.
+            if names[-1].startswith(("国家", "中国")) and place.group() not in names[-1]:
+                names[-1] += part
+            else:
+                names.append(part)
+    return "、".join(names)
+
+
+def _hint_organ(hint: str | None) -> str | None:
+    """The 【】 prefix of a web page's title as issuer, when it names a body or a place (not 【传闻】)."""
+    if hint and (_ORG_END.search(hint) or re.search(r"(?:省|市|区|县|州|盟|旗)$", hint)) and len(hint) >= 3:
+        return _squeeze(hint)
+    return None
 
 
 def _find_title(doc: _Lines, content: list[tuple[int, str]], is_law: bool) -> tuple[str | None, int]:
@@ -346,6 +465,65 @@ def _find_title(doc: _Lines, content: list[tuple[int, str]], is_law: bool) -> tu
                 position += 1
             return title, position + 1
     return None, 0
+
+
+# A web page's first line: 【publishing body or column】title (【太原市房产管理局】关于…的实施意见).
+_BRACKETED_TITLE = re.compile(r"^(?:#\s+)?【(?P<hint>[^【】]{1,30})】\s*(?P<title>.+)$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_TITLE_MAX = 80
+
+
+def _bracketed_title(doc: _Lines, content: list[tuple[int, str]]) -> tuple[str | None, int, str | None]:
+    """(title, position after it, the 【】 text) when the first line of the text is 【…】title."""
+    first = next(((position, index, line) for position, (index, line) in enumerate(content[:_HEADER_LINES])
+                  if index not in doc.removed), None)
+    if first is None:
+        return None, 0, None
+    position, index, line = first
+    whole = re.fullmatch(r"【(?P<title>[^【】]+)】", _HEADING.sub("", line).strip())
+    match = _BRACKETED_TITLE.match(line) if not whole else re.match(r"(?P<hint>)(?P<title>.+)", whole["title"])
+    if not match or len(_CJK.findall(match["title"])) < 4 or len(_squeeze(match["title"])) > 160 \
+            or match["title"].rstrip().endswith(("。", "：", ":")):
+        return None, 0, None
+    title = _despace(match["title"])
+    doc.removed.add(index)
+    # The page often repeats the title (without the 【】, sometimes as a heading) under it.
+    bare, _ = _split_attached_number(title)
+    for following, (next_index, next_line) in enumerate(content[position + 1:position + 4], start=position + 1):
+        text = _squeeze(_HEADING.sub("", next_line))
+        if text in (_squeeze(title), _squeeze(bare), _squeeze(line)):
+            doc.removed.add(next_index)
+            return title, following + 1, match["hint"]
+    return title, position + 1, match["hint"]
+
+
+def _first_line_title(doc: _Lines, content: list[tuple[int, str]]) -> tuple[str | None, str]:
+    """The best title a text without a recognisable title line offers, and what was done: its first
+    line that is not a date or a 文号 (a cell of a table row, a long line's first sentence)."""
+    for index, line in content[:_HEADER_LINES]:
+        text = re.sub(r"\*\*", "", _HEADING.sub("", line)).strip()
+        if index in doc.removed or _whole_date(text) or normalize_doc_number(text) or not text:
+            continue
+        if text.count("|") >= 2:
+            cells = [cell.strip() for cell in text.split("|")]
+            cells = [_BRACKETED_TITLE.sub(r"\g<title>", cell) for cell in cells
+                     if len(_CJK.findall(cell)) >= 4 and not cell.startswith("http")]
+            sentences = [re.split(r"[。！？!?]", cell)[0] for cell in cells]
+            best = next((cell for cell in sentences if 10 <= len(cell) <= _TITLE_MAX), None) \
+                or next(iter(sentences), None)
+            if best:
+                return _shorten(best), "a headline taken from a table row"
+            continue
+        if len(text) <= _TITLE_MAX:
+            doc.removed.add(index)
+            return _squeeze(text) if _CJK.search(text) else text, "the first line is used"
+        return _shorten(re.split(r"[。！？!?；;]", text)[0]), "the first sentence is used"
+    return None, ""
+
+
+def _shorten(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _TITLE_MAX else text[:_TITLE_MAX - 1] + "…"
 
 
 def _despace(text: str) -> str:
@@ -429,6 +607,13 @@ def _report_date(head: list[tuple[int, str]]) -> str | None:
     return None
 
 
+def _is_organ_line(text: str) -> bool:
+    return bool(text) and len(text) <= 40 and bool(_ORG_END.search(text)) and not re.search(r"[。，：:；,;]", text)
+
+
+_SIGNED_DATE = re.compile(r"^(?P<organ>[^\d，。；：:,;、]{2,38}?)(?P<date>(?:\d{4}|[〇○零一二三四五六七八九]{4})年.{1,3}月.{1,3}日)$")
+
+
 def _find_signature(content: list[tuple[int, str]], removed: set[int]) -> tuple[str | None, str | None]:
     """(署名, 成文日期) from the first date line that follows an organ's name; otherwise the last
     date line of the document and no 署名."""
@@ -436,12 +621,21 @@ def _find_signature(content: list[tuple[int, str]], removed: set[int]) -> tuple[
     for position, (index, line) in enumerate(content):
         if index in removed:
             continue
-        date = _whole_date(line)
+        # 2024年11月28日印发 under the issuers' names is their date too.
+        date = _whole_date(line) or _whole_date(_squeeze(line).removesuffix("印发"))
+        signed = None if date or position < len(content) - _IMPRINT_LINES else _SIGNED_DATE.match(_squeeze(line))
+        if signed and _ORG_END.search(signed["organ"]) and _whole_date(signed["date"]):
+            # The organ and its date on one line (合肥市住房公积金管理委员会办公室2024年10月23日).
+            return signed["organ"], _whole_date(signed["date"])
         if not date:
             continue
-        previous = _squeeze(content[position - 1][1]) if position else ""
-        if previous and len(previous) <= 40 and _ORG_END.search(previous) and not re.search(r"[。，：:；]", previous):
-            return previous, date
+        organs = []
+        # Joint issuers sign one per line above the date (武汉市住房和城市更新局 / 武汉住房公积金管理中心).
+        while position - len(organs) > 0 and _is_organ_line(_squeeze(content[position - len(organs) - 1][1])) \
+                and len(organs) < 8:
+            organs.insert(0, _squeeze(content[position - len(organs) - 1][1]))
+        if organs:
+            return "、".join(organs), date
         last_date = date
     return None, last_date
 
@@ -501,7 +695,10 @@ def _title_organ(title: str | None) -> str | None:
     """The organ a title opens with (上海市徐汇区人民政府办公室关于…的通知), if any."""
     if not title or "关于" not in title:
         return None
-    return _squeeze(title).split("关于", 1)[0] or None
+    # 江西省萍乡市印发关于…的若干措施: the organ is the one that 印发 (issued) the text; in
+    # 转发【市规划国土委等单位】关于… the text before 关于 is what was forwarded, not who forwarded it.
+    organ = re.sub(r"(?:印发|转发)$", "", _squeeze(title).split("关于", 1)[0])
+    return organ if organ and not re.search(r"[【】《》“”]|^(?:转发|印发)", organ) else None
 
 
 def _speaker_government(content: list[tuple[int, str]]) -> str | None:

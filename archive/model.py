@@ -117,7 +117,7 @@ class AgendaItem:
     """One item of a meeting's agenda: who reported, on what."""
 
     subject: str
-    supplementary: str
+    supplementary: list[Term]  # bodies that gave a supplementary report (补充汇报)
     departments: list[Term]
     topics: list[Term]
 
@@ -374,9 +374,9 @@ def assemble(documents: list[Document], config: Any, departments: Any, topics: A
 
 
 def _newest_first(documents: list[Document]) -> list[Document]:
-    dated = sorted((d for d in documents if d.date), key=lambda d: d.id)
-    dated.sort(key=lambda d: d.date, reverse=True)
-    return dated + sorted((d for d in documents if not d.date), key=lambda d: d.id)
+    dated = sorted((d for d in documents if d.sort_date), key=lambda d: d.id)
+    dated.sort(key=lambda d: d.sort_date, reverse=True)
+    return dated + sorted((d for d in documents if not d.sort_date), key=lambda d: d.id)
 
 
 def _texts(value: Any) -> list[str]:
@@ -425,7 +425,7 @@ class _Indexer:
         for item in doc.meta.get("agenda") or []:
             entry.agenda.append(AgendaItem(
                 subject=str(item.get("subject") or ""),
-                supplementary=str(item.get("supplementary") or ""),
+                supplementary=self.departments_named(item.get("supplementary")),
                 departments=self.departments_named(item.get("departments")),
                 topics=self.topics_named(item.get("topics")),
             ))

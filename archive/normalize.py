@@ -88,6 +88,7 @@ _OPENER_RE = re.compile(
     "^(?:会议(?:听取|审议|研究|讨论|还|原则|决定)|特此|现予|专此|各位代表|附件|抄\\s*送|主\\s*送"
     "|出\\s*席|列\\s*席|请\\s*假|联系人|联系电话)"
 )
+_AGENDA_ITEM_RE = re.compile("^会议(?:听取|审议)")
 _STRONG_START_RE = re.compile(
     f"^(?:#{{1,6}}\\s|\\*\\*|[-*+]\\s|>|\\||<!--|(?:抄|主|附)[{_SPACE_CHARS}]*(?:送|件[{_SPACE_CHARS}]*\\d*)[{_SPACE_CHARS}]*[:：])"
 )
@@ -103,7 +104,9 @@ _WHOLE_BOLD_RE = re.compile(r"^\*\*([^*]+)\*\*$")
 
 _DATE = (
     r"(?:\d{4}[\s\u3000]*年[\s\u3000]*\d{1,2}[\s\u3000]*月[\s\u3000]*\d{1,2}[\s\u3000]*日"
-    r"|[〇○O零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)"
+    r"|[〇○O零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日"
+    # Web pages: 2025-04-30, 2025/4/30, 2025.4.30, with a time or run into it (2023-04-1909:49:00).
+    r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[\s\u3000]*\d{1,2}:\d{2}(?::\d{2})?)?)"
 )
 _DATE_LINE_RE = re.compile(f"^[（(]?{_DATE}[）)]?$")
 _IMPRINT_RE = re.compile(f"^(?P<office>.{{2,40}}?)[{_SPACE_CHARS}]*(?P<date>{_DATE})[{_SPACE_CHARS}]*印发$")
@@ -127,7 +130,11 @@ _DOC_NUMBER_RE = re.compile(
     f"(?:[{_SPACE_CHARS}]+签发人[:：].*)?$"
 )
 _MASTHEAD_END_RE = re.compile(r"(?:文件|纪要|公报|简报|通报|会刊)(?:[（(]\d+[）)])?$")
-_TITLE_END_RE = re.compile("(?:通知|决定|意见|批复|报告|请示|函|纪要|公告|通告|通报|决议|议案|公报|命令|令)$")
+# A title is complete at its 文种 or the name of what it is, with a status after it: a following title
+# line is then another block (the page's repeat of the title, a subtitle), not the title's second line.
+_TITLE_END_RE = re.compile("(?:通知|决定|意见|批复|报告|请示|函|纪要|公告|通告|通报|决议|议案|公报|命令|令"
+                           "|措施|办法|细则|方案|规定|规划|要点|声明|条例|规则|政策)"
+                           "(?:[（(](?:试行|暂行|征求意见稿|草案|修订|修订稿|送审稿)[）)])?$")
 _SUBTITLE_RE = re.compile("^(?:——|──|—|--)")
 _SPEAKER_RE = re.compile(
     f"^(?P<post>[^，。；：:\\s]{{0,20}}(?:区长|市长|省长|县长|镇长|主任|书记|主席|部长|局长|厅长|总理|委员长))"
@@ -369,7 +376,9 @@ def _read_header(lines: list[_Line]) -> tuple[list[str], int]:
                 break
             if not _is_title_line(text):
                 break
-            if pending and _TITLE_END_RE.search(_despace("".join(pending))) and not re.match("^[的之》”）)]", text):
+            joined = _despace("".join(pending))
+            if pending and (_TITLE_END_RE.search(joined) and not re.match("^[的之》”）)（(]", text)
+                            and not _unclosed(joined) or _despace(text) == joined):
                 flush(False)
             pending.append(text)
         index += 1
@@ -377,9 +386,15 @@ def _read_header(lines: list[_Line]) -> tuple[list[str], int]:
     return blocks, index
 
 
+def _unclosed(text: str) -> bool:
+    """Whether a 《 or a bracket is still open: 关于印发《…若干措施 / 实施细则》的通知 goes on."""
+    return text.count("《") > text.count("》") or text.count("（") + text.count("(") > text.count("）") + text.count(")")
+
+
 def _is_title_line(text: str) -> bool:
     return (
         _width(text) <= _TITLE_MAX_WIDTH
+        and " | " not in text and text.count("|") < 2  # a table row exported as text
         and not _INNER_PUNCT_RE.search(text)
         and not _NUMBERED_START_RE.match(text)
         and not _OPENER_RE.match(text)
@@ -565,6 +580,9 @@ def _breaks(paragraph: _Paragraph, line: _Line, full: bool, indent_means_paragra
     if not full and paragraph.heading_like():
         return True
     if indent_means_paragraph and line.indent and (_ends_terminal(before) or not paragraph.prose):
+        return True
+    if _AGENDA_ITEM_RE.match(text) and _ends_terminal(before):
+        # Each item of minutes starts its own paragraph, even after a full line ending in 。.
         return True
     if _NUMBERED_START_RE.match(text) or _OPENER_RE.match(text):
         return not full

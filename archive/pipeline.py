@@ -83,7 +83,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
     any warning stops the build before anything is written. Raises ConfigError when the content
     folder, templates or data files are missing or invalid. Parsing and rendering use up to
     `workers` processes (default: one per available core). What the previous build left in the
-    cache folder beside out_dir (cache.cache_dir) spares parsing unchanged files and rendering
+    cache folder (cache.configured_cache_dir) spares parsing unchanged files and rendering
     unchanged pages; the output is the same with or without it.
     """
     started = time.perf_counter()
@@ -96,7 +96,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
     clock = _Clock()
 
     # Gather and cross-link every document before writing anything, so every page sees the whole archive.
-    folder = cache.cache_dir(out_dir)
+    folder = cache.configured_cache_dir(config, out_dir)
     documents = cache.DocumentCache(folder)
     loaded, problems = model.read_content(content_dir, documents, workers)
     clock.lap("load")
@@ -135,7 +135,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
             writer.write(url, data)
         writer.copy_tree(config.path("paths.static"), urls.STATIC)
         clock.lap("render")
-        search_index.write_search_bundle(site, writer.path, config)
+        search_index.write_search_bundle(site, writer.path, config, folder / cache.SEARCH_STORE)
         clock.lap("search bundle")
         fingerprints = {page.url: page.fingerprint for page in planned}
         token = cache.PageManifest.token(recipe, fingerprints)
@@ -151,7 +151,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
         documents.save()
         clock.lap("cache")
         _release_memory()
-        staff_search.update_index(site, config.path("paths.search_index"))
+        staff_search.update_index(site, folder / cache.STAFF_INDEX, folder / cache.SEARCH_STORE)
         clock.lap("staff index")
     finally:
         writer.close()

@@ -8,8 +8,9 @@ Both sides read a query the same way:
 * `title:…` and `doc_number:…` look in that field only;
 * an unquoted term that is a department's name or short form also matches the department's
   other names (发改委 finds 区发展改革委) — the one place where a result need not contain the term;
-* terms match as substrings of the folded text (archive.tokenizer.fold) of a document's fields:
-  the metadata (title, 发文字号, issuer, departments, topics, type) and the body's plain text.
+* terms match as substrings of the folded text (archive.tokenizer.fold) of what the document's
+  page shows (archive.shown): the metadata fields (title, 发文字号, issuer, departments, topics,
+  type, …) and everything else, the body first.
 
 `matches` is the reference semantics: the browser index and the staff index must return exactly
 the documents for which it is true (tests/test_search_recall.py holds them to it).
@@ -20,11 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from archive.tokenizer import DROPPED, fold, plain_text
+from archive.tokenizer import DROPPED, fold
 
-# Metadata fields searched along with the body; a hit here ranks above a hit in the body.
-# Everything the document says besides its body is searchable, the imprint (抄送, 印发) included.
-META_FIELDS = ("title", "doc_number", "issuer", "departments", "topics", "doc_type", "attachments", "cc", "printer")
 FIELD_PREFIXES = ("title", "doc_number")
 QUOTES = {"“": '"', "”": '"', "＂": '"'}
 MINUS = ("-", "－")
@@ -42,25 +40,12 @@ class Term:
     field: str | None = None
 
 
-def meta_values(doc: Any) -> dict[str, list[str]]:
-    """The document's searchable metadata, field by field, as displayed (not folded)."""
-    values = {}
-    for key in META_FIELDS:
-        value = doc.meta.get(key)
-        if isinstance(value, str):
-            values[key] = [value]
-        elif isinstance(value, list):
-            values[key] = [item for item in value if isinstance(item, str)]
-        else:
-            values[key] = []
-    return values
-
-
-def folded_fields(doc: Any) -> tuple[dict[str, str], str, str]:
-    """(folded value per metadata field, folded metadata field, folded body) of a document."""
-    per_field = {key: SEPARATOR.join(fold(v) for v in values) for key, values in meta_values(doc).items()}
+def folded_fields(shown: Any) -> tuple[dict[str, str], str, str]:
+    """(folded value per metadata field, folded metadata field, folded text) of an
+    archive.shown.Shown: what its page shows, folded."""
+    per_field = {key: SEPARATOR.join(fold(v) for v in values) for key, values in shown.fields.items()}
     meta = SEPARATOR.join(value for value in per_field.values() if value)
-    return per_field, meta, fold(plain_text(doc.body))
+    return per_field, meta, fold(shown.text)
 
 
 def department_aliases(table: Any) -> dict[str, tuple[str, ...]]:

@@ -30,8 +30,9 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 from mdit_py_cjk_friendly import cjk_friendly
 
-from archive import urls
+from archive import shown, urls
 from archive.model import Collection, Entry, Site
+from archive.shown import chinese_date
 
 # Shown on the home page; the full list is on departments/index.html.
 HOME_DEPARTMENTS = 12
@@ -44,7 +45,6 @@ SITEMAP_URLS = 50_000
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "object-src 'none'; base-uri 'none'; form-action 'self'")
 _UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 # A body with at least this many section headings gets a table of contents and a back-to-top link.
 TOC_MIN_HEADINGS = 4
 # The parts of an official document (GB/T 9704) that are set apart from its paragraphs, recognised by
@@ -75,9 +75,9 @@ class Planned:
 
 def markdown() -> MarkdownIt:
     """Markdown for document bodies: raw HTML off, script-capable and data: links dropped, and headings
-    moved one level down because the page title is the only <h1>."""
-    # CJK-friendly emphasis: CommonMark alone leaves **着力提升招商服务能级。**主动… unrendered, because
-    # its flanking rules treat the full-width 。 before ** as punctuation that cannot close.
+    moved one level down because the page title is the only <h1>. CommonMark's flanking rules do
+    not close `**着力提升招商服务能级。**主动…` (punctuation, then an ideograph): the CJK-friendly
+    amendment does, and joins soft line breaks between ideographs without a space."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table").use(cjk_friendly)
     md.validateLink = lambda url: not _UNSAFE_SCHEME.match(url)
 
@@ -159,15 +159,6 @@ def _text(content: str) -> Token:
     return token
 
 
-def chinese_date(value: str | None) -> str:
-    """2024-03-07 -> 2024年3月7日, the way the documents themselves print dates."""
-    match = _DATE.match(value or "")
-    if not match:
-        return value or ""
-    year, month, day = match.groups()
-    return f"{year}年{int(month)}月{int(day)}日"
-
-
 def page_window(number: int, count: int) -> list[int | None]:
     """Page numbers a pager shows: first, last, and two either side of the current one; None marks a gap.
     The pager stays the same size however many pages a collection has."""
@@ -226,6 +217,8 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     env.globals["terms"] = terms
     env.globals["short_terms"] = short_terms
     env.globals["CSP"] = Markup(CONTENT_SECURITY_POLICY)
+    # What a document page shows is defined once, in archive.shown: its rows and labels.
+    env.globals["shown"] = shown
     return env
 
 
@@ -370,9 +363,8 @@ def task_departments(entry: Entry) -> list[str]:
     return sorted(counts, key=lambda name: (-counts[name], name))
 
 
-# Columns of the task table as open data: the printed table's, with the area (领域) of each row spelled out.
-TASK_CSV_COLUMNS = ("序号", "领域", "重要项目", "目标任务和工作要求", "第一季度", "第二季度", "第三季度", "第四季度",
-                    "主责部门", "配合部门")
+# Columns of the task table as open data: the page's (archive.shown), with each row's area (领域) spelled out.
+TASK_CSV_COLUMNS = (shown.TASK_COLUMNS[0], "领域", *shown.TASK_COLUMNS[1:])
 
 
 def task_csv(entry: Entry) -> str:

@@ -40,11 +40,12 @@ from pydivsufsort import divsufsort, kasai
 from archive import urls
 from archive.cache import read_pickle, write_pickle
 from archive.departments import DepartmentTable
-from archive.document import DOC_TYPES, Document
-from archive.query import SEPARATOR, department_aliases, meta_values
-from archive.tokenizer import ANALYSIS_VERSION, Segmenter, fold, fold_table_for, plain_text, segmenter
+from archive.document import DOC_TYPES
+from archive.query import SEPARATOR, department_aliases
+from archive.shown import Shown, shown_documents
+from archive.tokenizer import ANALYSIS_VERSION, Segmenter, fold, fold_table_for, segmenter
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 ANALYSIS_FORMAT = 2  # what _analyse returns (2: words as one string)
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 BITMAP = "~"  # a document list written as a bitmap, 6 documents per character, starts with this
@@ -55,14 +56,15 @@ PAGE = 6_000  # a root record longer than this is cut into pages with a director
 SEGMENT_DOCS = 2_048  # expected documents per segment (a boundary follows 1 in this many documents)
 SEGMENT_MAX = SEGMENT_DOCS + SEGMENT_DOCS // 4  # hard cap: a segment's build stays under 1 GB and ~20 s
 WORD_CHARS = 2_000  # body characters cut into jieba words (see word_text)
-PIECE = 600  # plain-text characters per body piece (snippets and checking long terms)
+OPENING = 2_000  # characters of a document's text kept in its result row (most snippets are there)
+BLOCK = 8_000  # characters per file of the rest of a document's text
 PARALLEL_MIN = 200  # below this many uncached documents a process pool costs more than it saves
-ANALYSIS_CACHE = "browser-analysis.pickle"  # in paths.search_index
-WORDS_CACHE = "browser-words.pickle"  # in paths.search_index: the analyses' words alone, for staff search
-BUNDLE_CACHE = "bundle-segments"  # in paths.search_index: built segments, hard-linked into the site
+ANALYSIS_CACHE = "browser-analysis.pickle"  # in the store: analyses by content hash
+WORDS_CACHE = "browser-words.pickle"  # in the store: the analyses' words alone, for staff search
+BUNDLE_CACHE = "bundle-segments"  # in the store: built segments, hard-linked into the site
 CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.css")
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
-EPOCH = dt.date(1970, 1, 1)
+EPOCH = dt.date(1970, 1, 1)  # dates are days from it, negative before it
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
 GRAM_CHUNK = 1 << 22  # positions whose 1- or 2-character grams are listed at once: bounds memory
 ROOT_CHUNK = 1 << 17  # suffix-array rows handled at once (whole roots): bounds a segment's memory
@@ -79,6 +81,9 @@ def varint_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Base-64 varints (5 bits a character, low bits first, the 6th bit meaning 'more') of every
     value, as one array of character codes, and each value's character count."""
     values = np.asarray(values, np.int64)
+    if len(values) and values.min() < 0:
+        # Varints carry no sign: a negative value would loop forever below (its shifts stay -1).
+        raise ValueError(f"varints are non-negative; got {int(values.min())}")
     count = np.ones(len(values), np.int64)
     rest = values >> 5
     while rest.any():
@@ -92,6 +97,8 @@ def varint_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _varint(value: int) -> str:
+    if value < 0:
+        raise ValueError(f"varints are non-negative; got {value}")
     out = []
     while value >= 32:
         out.append(ALPHABET[32 | (value & 31)])
@@ -208,21 +215,10 @@ def _one(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # Per document
 
 
-def documents_of(site: Any) -> list[Document]:
-    """The site's documents newest first, undated last (the order search numbers them in)."""
-    documents = [entry.doc for entry in site.entries]
-    dated = sorted((d for d in documents if d.date), key=lambda d: d.id)
-    dated.sort(key=lambda d: d.date, reverse=True)
-    return dated + sorted((d for d in documents if not d.date), key=lambda d: d.id)
-
-
-def type_label(doc: Document) -> str:
-    value = doc.meta.get("doc_type")
-    return value if value in DOC_TYPES else urls.OTHER_TYPE_LABEL
-
-
-def content_hash(doc: Document) -> str:
-    payload = json.dumps([doc.meta, doc.body], ensure_ascii=False, sort_keys=True, default=str)
+def content_hash(doc: Shown) -> str:
+    """Identifies what search knows of a document: what its page shows, and its front-matter."""
+    payload = json.dumps([doc.doc.meta, doc.fields, doc.text, doc.url, doc.doc_type],
+                         ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -239,10 +235,9 @@ def word_text(values: dict[str, list[str]], plain: str) -> str:
 
 def _analyse(item: tuple[dict, str]) -> dict:
     """What the bundle needs of one document; spread over cores and cached by content hash."""
-    values, body_markdown = item
+    values, plain = item
     per_field = {name: SEPARATOR.join(fold(v) for v in vs) for name, vs in values.items()}
     meta = SEPARATOR.join(v for v in per_field.values() if v)
-    plain = plain_text(body_markdown)
     body = fold(plain)
     words = sorted(set(_WORKER["segmenter"].words(word_text(values, plain))))
     groups = []
@@ -311,9 +306,9 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def analyse_all(documents: list[Document], keys: list[str], tokenizer: Segmenter,
+def analyse_all(documents: list[Shown], keys: list[str], tokenizer: Segmenter,
                 groups: list[tuple[str, ...]], cache: AnalysisCache) -> list[dict]:
-    missing = [(i, (meta_values(doc), doc.body)) for i, (key, doc) in enumerate(zip(keys, documents))
+    missing = [(i, (doc.fields, doc.text)) for i, (key, doc) in enumerate(zip(keys, documents))
                if key not in cache.entries]
     cores = _cores()
     items = [item for _, item in missing]
@@ -720,8 +715,25 @@ def segments_of(ids: list[str]) -> list[tuple[int, int]]:
     return ranges
 
 
-def _day(date: str | None) -> int:
-    return (dt.date.fromisoformat(date) - EPOCH).days + 1 if date else 0
+def day_number(date: str | None) -> int | None:
+    """Days from 1970-01-01 (negative before it), None for an undated document."""
+    return (dt.date.fromisoformat(date) - EPOCH).days if date else None
+
+
+def date_runs(dates: list[str | None]) -> tuple[int, list[int]]:
+    """(origin, runs) of the documents' dates in number order: runs alternate a stored day and how
+    many consecutive documents have it; a stored day is 0 for undated, else 1 + days after origin
+    (the earliest date), so the varints never see a sign, whatever century the archive reaches."""
+    days = [day_number(date) for date in dates]
+    origin = min((day for day in days if day is not None), default=0)
+    runs: list[int] = []
+    for day in days:
+        stored = 0 if day is None else day - origin + 1
+        if runs and runs[-2] == stored:
+            runs[-1] += 1
+        else:
+            runs += [stored, 1]
+    return origin, runs
 
 
 def _script(name: str, data: Any) -> str:
@@ -731,24 +743,25 @@ def _script(name: str, data: Any) -> str:
     return f"ArchiveSearch.register({json.dumps(name)},{payload});\n"
 
 
-def _row(doc: Document, url: str, analysis: dict, pieces: int) -> list:
-    """Display metadata, the folded metadata field (to check long terms) and the piece count."""
-    values = meta_values(doc)
-    return [doc.id, url, doc.title, doc.date or "", type_label(doc), values["departments"],
-            doc.meta.get("doc_number") or "", doc.meta.get("source") or "", analysis["meta"], pieces]
+def _row(doc: Shown, url: str, analysis: dict, pieces: list[str]) -> list:
+    """Display metadata, the folded metadata field (to check long terms), the piece count and the
+    first piece: a result's row and its opening, where most snippets are, come in one file."""
+    return [doc.id, url, doc.title, doc.date or "", doc.doc_type, doc.fields["departments"],
+            doc.meta.get("doc_number") or "", doc.meta.get("source") or "", analysis["meta"], len(pieces), pieces[0]]
 
 
-def _pieces(plain: str) -> list[str]:
-    return [plain[start:start + PIECE] for start in range(0, max(len(plain), 1), PIECE)]
+def text_pieces(text: str) -> list[str]:
+    """A document's text as its row holds it (the first OPENING characters) and then BLOCK-sized files."""
+    return [text[:OPENING]] + [text[start:start + BLOCK] for start in range(OPENING, len(text), BLOCK)]
 
 
-def _build_segment_folder(job: tuple[Path, str, list[dict], list[Document], list[str]]) -> None:
+def _build_segment_folder(job: tuple[Path, str, list[dict], list[Shown], list[str]]) -> None:
     """Build one segment into folder/<key>/ (in a worker process when there are several)."""
     folder, key, analyses, documents, doc_urls = job
     _save_segment(folder / key, _segment_files(key, analyses, documents, doc_urls))
 
 
-def _segment_files(key: str, analyses: list[dict], documents: list[Document], doc_urls: list[str]) -> dict[str, str]:
+def _segment_files(key: str, analyses: list[dict], documents: list[Shown], doc_urls: list[str]) -> dict[str, str]:
     """All files of one segment, name (within the segment's folder) -> .js text."""
     data = build_segment(analyses)
     info = data.pop("_info")
@@ -756,9 +769,9 @@ def _segment_files(key: str, analyses: list[dict], documents: list[Document], do
     count = len(analyses)
     by_group: dict[int, tuple[list[int], list[int]]] = {}
     for local, (doc, analysis, url) in enumerate(zip(documents, analyses, doc_urls)):
-        pieces = _pieces(plain_text(doc.body))
-        files[f"m{local}"] = _script(f"{key}/m{local}", _row(doc, url, analysis, len(pieces)))
-        for index, piece in enumerate(pieces):
+        pieces = text_pieces(doc.text)
+        files[f"m{local}"] = _script(f"{key}/m{local}", _row(doc, url, analysis, pieces))
+        for index, piece in enumerate(pieces[1:], start=1):
             files[f"x{local}-{index}"] = _script(f"{key}/x{local}-{index}", piece)
         for group, in_meta in analysis["groups"]:
             lists = by_group.setdefault(group, ([], []))
@@ -789,11 +802,11 @@ def analysis_salt(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> str:
     """What cached analyses and segments depend on besides the documents themselves."""
     return "/".join([str(FORMAT_VERSION), str(ANALYSIS_FORMAT), ANALYSIS_VERSION, tokenizer.fingerprint,
                      hashlib.sha256(json.dumps(groups, ensure_ascii=False).encode()).hexdigest()[:16],
-                     str(CONTEXT), str(FREQUENT), str(WORD_CHARS), str(SHARD_TARGET), str(PAGE), str(PIECE)])
+                     str(CONTEXT), str(FREQUENT), str(WORD_CHARS), str(SHARD_TARGET), str(PAGE), str(OPENING), str(BLOCK)])
 
 
-def build_bundle(documents: list[Document], departments: DepartmentTable, tokenizer: Segmenter,
-                 store: Path, url_of=urls.document_url) -> tuple[dict[str, str], list[str]]:
+def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer: Segmenter,
+                 store: Path) -> tuple[dict[str, str], list[str]]:
     """Build the bundle: (shared files, relative path -> text; segment keys in order). Each
     segment's files are in store/BUNDLE_CACHE/<key>/ and are reused while the segment's documents
     are unchanged; analyses are cached in store too."""
@@ -804,7 +817,7 @@ def build_bundle(documents: list[Document], departments: DepartmentTable, tokeni
     analyses = analyse_all(documents, keys, tokenizer, groups, cache)
     cache.save()
     count = len(documents)
-    doc_urls = [url_of(doc) for doc in documents]
+    doc_urls = [doc.url for doc in documents]
     ranges = segments_of([doc.id for doc in documents])
     seg_keys = [segment_key([k + u for k, u in zip(keys[a:b], doc_urls[a:b])], salt) for a, b in ranges]
     folder = store / BUNDLE_CACHE
@@ -841,8 +854,7 @@ def build_bundle(documents: list[Document], departments: DepartmentTable, tokeni
         characters.update(info["chars"])
     facet_docs: dict[str, dict[str, list[int]]] = {"type": {}, "department": {}, "topic": {}}
     for number, doc in enumerate(documents):
-        values = meta_values(doc)
-        for facet, labels in (("type", [type_label(doc)]), ("department", values["departments"]), ("topic", values["topics"])):
+        for facet, labels in (("type", [doc.doc_type]), ("department", doc.fields["departments"]), ("topic", doc.fields["topics"])):
             for label in dict.fromkeys(labels):
                 facet_docs[facet].setdefault(label, []).append(number)
     rank = {d.name: i for i, d in enumerate(departments)}
@@ -854,20 +866,16 @@ def build_bundle(documents: list[Document], departments: DepartmentTable, tokeni
         else:
             labels = sorted(by_label)
         out[f"f-{facet}.js"] = _script(f"f-{facet}", [[label, doc_list(np.array(by_label[label]), count)] for label in labels])
-    runs: list[list[int]] = []
-    for doc in documents:
-        day = _day(doc.date)
-        if runs and runs[-1][0] == day:
-            runs[-1][1] += 1
-        else:
-            runs.append([day, 1])
+    origin, runs = date_runs([doc.date for doc in documents])
     base = {
         "version": FORMAT_VERSION,
         "count": count,
         "context": CONTEXT,
-        "piece": PIECE,
+        "opening": OPENING,
+        "block": BLOCK,
         "segments": segments,
-        "dates": varints([n for run in runs for n in run]),
+        "date_origin": origin,
+        "dates": varints(runs),
         "fold": "".join(k + v for k, v in sorted(fold_table_for(characters).items())),
         "aliases": [list(forms) for forms in groups],
     }
@@ -897,12 +905,12 @@ def _save_segment(folder: Path, files: dict[str, str]) -> None:
     temporary.rename(folder)
 
 
-def write_search_bundle(site: Any, out_dir: Path, config: Any) -> None:
-    """Write the browser index and the search scripts into out_dir/search/."""
+def write_search_bundle(site: Any, out_dir: Path, config: Any, store: Path) -> None:
+    """Write the browser index and the search scripts into out_dir/search/; what the next build
+    reuses (analyses, built segments) is kept in store."""
     departments = DepartmentTable.load(config.path("data.departments"))
     tokenizer = segmenter(departments.names_for_dictionary())
-    store = config.path("paths.search_index")
-    files, seg_keys = build_bundle(documents_of(site), departments, tokenizer, store)
+    files, seg_keys = build_bundle(shown_documents(site), departments, tokenizer, store)
     target = Path(out_dir) / "search"
     if (target / "data").exists():
         shutil.rmtree(target / "data")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import marshal
-import types
 import zlib
 from array import array
 from collections import defaultdict
@@ -42,10 +41,10 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from archive import urls
 from archive.cache import read_pickle, write_pickle
 from archive.departments import DepartmentTable
-from archive.query import Term, department_aliases, folded_fields, matches, meta_values, parse_query
-from archive.search_index import (alias_groups, analysis_salt, cached_words, content_hash,
-                                  documents_of, type_label, word_text)
-from archive.tokenizer import fold, fold_with_offsets, plain_text, segmenter
+from archive.query import Term, department_aliases, folded_fields, matches, parse_query
+from archive.search_index import alias_groups, analysis_salt, cached_words, content_hash, word_text
+from archive.shown import shown_documents
+from archive.tokenizer import fold_with_offsets, segmenter
 
 SCHEMA_VERSION = "6"
 STORE = "staff.pickle"  # marker and content hashes; the documents are in SHARDS files beside it
@@ -108,21 +107,22 @@ def _fingerprint(doc: Any) -> str:
     JSON encoding that was two thirds of an edit's update (0.47 s for 10,000 documents; 0.15-0.25 s
     with marshal). Marshal format 2 keeps no back-references, so equal values give equal bytes."""
     try:
-        return hashlib.sha256(marshal.dumps((doc.meta, doc.body), 2)).hexdigest()
+        return hashlib.sha256(marshal.dumps((doc.meta, doc.fields, doc.text, doc.url), 2)).hexdigest()
     except ValueError:  # a value marshal cannot write
         return content_hash(doc)
 
 
-def update_index(site: Any, index_dir: Path) -> None:
+def update_index(site: Any, index_dir: Path, bundle_store: Path) -> None:
     """Bring the store in index_dir up to date with site: documents whose id and content hash are
-    unchanged are kept; changed, added and removed ones are rewritten."""
+    unchanged are kept; changed, added and removed ones are rewritten. The browser bundle's build
+    left every document's jieba words in bundle_store (search_index.cached_words)."""
     index_dir = Path(index_dir)
     marker = _marker(site)
     current = _read(index_dir)
     same = current is not None and current["marker"] == marker
     # Without its Whoosh index the store is rebuilt whole: unchanged documents would rank 0.
     stored = current["hashes"] if same and whoosh_index.exists_in(index_dir / WHOOSH_DIR) else {}
-    documents = {doc.id: doc for doc in documents_of(site)}
+    documents = {doc.id: doc for doc in shown_documents(site)}
     hashes = {doc_id: _fingerprint(doc) for doc_id, doc in documents.items()}
     fresh = [doc_id for doc_id, digest in hashes.items() if stored.get(doc_id) != digest]
     removed = [doc_id for doc_id in stored if doc_id not in documents]
@@ -141,7 +141,7 @@ def update_index(site: Any, index_dir: Path) -> None:
     # A few documents are cut faster than the cache of all of them is read.
     if len(fresh) >= CACHE_MIN:
         table = DepartmentTable.load(site.config.path("data.departments"))
-        cached = cached_words(index_dir, analysis_salt(tokenizer, alias_groups(table)))
+        cached = cached_words(bundle_store, analysis_salt(tokenizer, alias_groups(table)))
     else:
         cached = {}
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -154,25 +154,24 @@ def update_index(site: Any, index_dir: Path) -> None:
             entries.pop(doc_id, None)
         for doc_id in doc_ids:
             doc = documents[doc_id]
-            values = meta_values(doc)
-            plain = plain_text(doc.body)
+            values, plain = doc.fields, doc.text
             words = cached.pop(content_hash(doc), None) if cached else None  # popped: freed as the store grows
             if words is None:
                 words = " ".join(sorted(set(tokenizer.words(word_text(values, plain)))))
             ranked[doc_id] = (" ".join(tokenizer.words(doc.title)), words)
             entries[doc_id] = {
-                "folded": _folded(doc, plain),
+                "folded": list(folded_fields(doc)),
                 "fields": {
                     "id": doc.id,
                     "date": doc.date or "",
-                    "doc_type": type_label(doc),
+                    "doc_type": doc.doc_type,
                     "departments": values["departments"],
                     "topics": values["topics"],
                     "title": doc.title,
                     "plain": plain,  # for snippets
                     "source": doc.meta.get("source") or "",
-                    "path": str(doc.path or ""),
-                    "url": urls.document_url(doc),
+                    "path": str(doc.doc.path or ""),
+                    "url": doc.url,
                     "doc_number": doc.meta.get("doc_number") or "",
                 },
             }
@@ -182,13 +181,6 @@ def update_index(site: Any, index_dir: Path) -> None:
     del cached
     _update_whoosh(index_dir / WHOOSH_DIR, rebuild=not stored, removed=removed, fresh=ranked)
     write_pickle(index_dir / STORE, {"marker": marker, "hashes": hashes})
-
-
-def _folded(doc: Any, plain: str) -> list:
-    """archive.query.folded_fields(doc), given doc's plain text already cut: plain_text is a
-    tenth of a build's staff-index time at 10,000 documents, and was run twice per document."""
-    per_field, meta, _ = folded_fields(types.SimpleNamespace(meta=doc.meta, body=""))
-    return [per_field, meta, fold(plain)]
 
 
 def _query_words(terms: list[Term], tokenizer) -> list[str]:
@@ -426,9 +418,28 @@ def _snippet(plain: str, terms: list[Term]) -> str:
 
 def search(index_dir: Path, query: str, *, year: int | str | None = None, date_from: str | None = None,
            date_to: str | None = None, department: str | None = None, topic: str | None = None,
-           doc_type: str | None = None, limit: int | None = 20) -> dict[str, Any]:
+           doc_type: str | None = None, limit: int | None = 20,
+           departments: DepartmentTable | None = None) -> dict[str, Any]:
     """Documents matching query (archive.query semantics) and the filters, best first.
-    year may be "undated"; date_from/date_to are inclusive YYYY-MM-DD; limit None returns all."""
+    year may be "undated"; date_from/date_to are inclusive YYYY-MM-DD; limit None returns all.
+    With the department table, department may be any of a body's names (区发改委, 发改委, the full
+    name); without it, only the name documents list. Malformed filters raise SearchError."""
+    from datetime import datetime  # imported here: this function is the module's only user
+
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise SearchError(f"limit: expected a whole number of 1 or more, got {limit!r}")
+    bounds = []
+    for name, value in (("from", date_from), ("to", date_to)):
+        try:
+            # strptime also checks the day exists (2024-02-30 fails); isoformat pads 2024-1-5.
+            bounds.append(value and datetime.strptime(value, "%Y-%m-%d").date().isoformat())
+        except (TypeError, ValueError):
+            raise SearchError(f"{name}: expected a date as YYYY-MM-DD (e.g. 2024-01-31), got {value!r}") from None
+    date_from, date_to = bounds
+    if date_from and date_to and date_from > date_to:
+        raise SearchError(f"from {date_from} is after to {date_to}: no date can be in that range")
+    if department and departments is not None:
+        department = departments.canonical(department) or department
     index_dir = Path(index_dir)
     data = _read(index_dir)
     if data is None:
@@ -466,6 +477,7 @@ def search(index_dir: Path, query: str, *, year: int | str | None = None, date_f
             "date": fields["date"] or None,
             "doc_type": fields["doc_type"],
             "departments": fields["departments"],
+            "doc_number": fields["doc_number"] or None,
             "snippet": _snippet(fields["plain"], terms),
             "score": round(score, 4),
         } for score, fields in shown],
@@ -493,13 +505,18 @@ def _passes(fields: dict[str, Any], year, date_from, date_to, department, topic,
 
 
 def format_results(result: dict[str, Any]) -> str:
-    """Human-readable listing of search() output for the terminal."""
+    """Human-readable listing of search() output for the terminal: per result its title, then date,
+    type, 发文字号 and the first departments (as the search page lists them), id, file and snippet."""
+    shown = 3  # departments listed before "等 N 个部门", as on the search page
     lines = [f"{result['total']} 篇文件"]
     for number, item in enumerate(result["results"], start=1):
-        departments = "、".join(item["departments"])
+        names = item["departments"]
+        departments = "、".join(names[:shown])
+        if len(names) > shown:
+            departments += f" 等 {len(names)} 个部门"
+        facts = [item["date"] or urls.UNDATED_LABEL, item["doc_type"], item["doc_number"], departments]
         lines.append(f"{number:>3}. {item['title']}")
-        lines.append(f"     {item['date'] or urls.UNDATED_LABEL} · {item['doc_type']}"
-                     + (f" · {departments}" if departments else "") + f"  [{item['id']}]")
+        lines.append("     " + " · ".join(fact for fact in facts if fact) + f"  [{item['id']}]")
         lines.append(f"     {item['path'] or item['source']}")
         lines.append(f"     {item['snippet']}")
     return "\n".join(lines)

@@ -236,7 +236,7 @@ class SizeRun:
         paths["sources"] = str(self.base / "sources")
         paths["content"] = str(self.base / "content")
         paths["output"] = str(self.base / "site")
-        paths["search_index"] = str(self.base / "staff-index")
+        paths["cache"] = str(self.base / "cache")
         for key, value in list((data.get("data") or {}).items()):
             data["data"][key] = str(REPO / value)
         config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -21,7 +21,6 @@
   var FIELD_PREFIXES = { title: true, doc_number: true };
   var SEPARATOR = '\x00';
   var SNIPPET_RESULTS = 100;  // results of one page that get a snippet (see search)
-  var SNIPPET_PIECES = 4;  // body pieces searched for a snippet (see snippetFor)
   var MAX_CHUNKS = 4;  // pieces of a term longer than the stored context looked up; the rest is checked in text
   var META_WEIGHT = 3, WORD_BONUS = 1.5;
   var MEMO_SIZE = 32;  // queries whose matches are kept for repeats and paging
@@ -181,7 +180,10 @@
       docDay = new Array(data.count);
       var number = 0;
       for (var r = 0; r < runs.length; r += 2) {
-        for (var k = 0; k < runs[r + 1]; k++) docDay[number++] = runs[r];
+        // Stored days are 1 + days after the archive's earliest date (0: undated); docDay holds
+        // days from 1970-01-01, negative before it, or null.
+        var day = runs[r] ? runs[r] - 1 + data.date_origin : null;
+        for (var k = 0; k < runs[r + 1]; k++) docDay[number++] = day;
       }
       base.segs = data.segments.map(function (s) {
         return { key: s[0], offset: s[1], count: s[2], grams: s[3], roots: s[4], width: s[5], groups: new Set(s[6]) };
@@ -213,12 +215,15 @@
 
     function yearOf(number) {
       var day = docDay[number];
-      return day ? String(new Date((day - 1) * 86400000).getUTCFullYear()) : 'undated';
+      return day === null ? 'undated' : String(new Date(day * 86400000).getUTCFullYear());
     }
 
     function dayOf(isoDate) {
       var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate || '');
-      return parts ? Date.UTC(+parts[1], +parts[2] - 1, +parts[3]) / 86400000 + 1 : null;
+      if (!parts) return null;
+      var date = new Date(0);
+      date.setUTCFullYear(+parts[1], +parts[2] - 1, +parts[3]);  // Date.UTC maps years 0-99 to 19xx
+      return Math.round(date.getTime() / 86400000);
     }
 
     function records(name, parser) {
@@ -336,10 +341,11 @@
     function row(seg, local) { return files[seg.key + '/m' + local]; }
     function loadRow(seg, local) { return load(seg.key + '/m' + local); }
 
+    // The document's text in pieces: the first is in its row, the rest in files of base.block characters.
     function bodyPieces(seg, local, upto) {
-      var names = [];
-      for (var k = 0; k < Math.min(upto, row(seg, local)[9]); k++) names.push(seg.key + '/x' + local + '-' + k);
-      return Promise.all(names.map(load));
+      var r = row(seg, local), names = [];
+      for (var k = 1; k < Math.min(upto, r[9]); k++) names.push(seg.key + '/x' + local + '-' + k);
+      return Promise.all(names.map(load)).then(function (rest) { return [r[10]].concat(rest); });
     }
 
     // Whether the document's folded text holds alt, and in its metadata: [meta, anywhere].
@@ -472,7 +478,10 @@
       var from = dayOf(options.from), to = dayOf(options.to);
       var tests = {
         year: options.year ? function (d) { return yearOf(d) === String(options.year); } : null,
-        date: (from || to) ? function (d) { var day = docDay[d]; return day && (!from || day >= from) && (!to || day <= to); } : null,
+        date: (from !== null || to !== null) ? function (d) {
+          var day = docDay[d];
+          return day !== null && (from === null || day >= from) && (to === null || day <= to);
+        } : null,
         department: options.department ? function (d) { return hasLabel('department', d, options.department); } : null,
         topic: options.topic ? function (d) { return hasLabel('topic', d, options.topic); } : null,
         type: options.type ? function (d) { return hasLabel('type', d, options.type); } : null,
@@ -518,19 +527,26 @@
       return s.replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; });
     }
 
-    // Snippet as [[text, marked], ...]: about 30 characters before the first match and 70 after.
+    // Snippet as [[text, marked], ...]: about 30 characters before the best match and 70 after.
+    // The best match is the one followed, within the snippet, by the most different needles
+    // (every term of 营商 环境 near each other beats either alone); the first among equals.
     function snippetParts(text, needles) {
       var f = foldText(text), folded = f.chars, marks = [];
-      needles.forEach(function (needle) {
+      needles.forEach(function (needle, which) {
         var n = Array.from(needle), L = n.length;
         for (var i = 0; i + L <= folded.length; i++) {
           var ok = true;
           for (var j = 0; j < L && ok; j++) if (folded[i + j] !== n[j]) ok = false;
-          if (ok) marks.push([f.starts[i], f.ends[i + L - 1]]);
+          if (ok) marks.push([f.starts[i], f.ends[i + L - 1], which]);
         }
       });
       marks.sort(function (x, y) { return x[0] - y[0] || y[1] - x[1]; });
-      var focus = marks.length ? marks[0][0] : 0;
+      var focus = 0, best = 0;
+      marks.forEach(function (m, i) {
+        var seen = new Set();
+        for (var k = i; k < marks.length && marks[k][0] < m[0] + 70; k++) seen.add(marks[k][2]);
+        if (seen.size > best) { best = seen.size; focus = m[0]; }
+      });
       var start = Math.max(0, focus - 30), end = Math.min(text.length, focus + 70);
       var parts = [], at = start;
       marks.forEach(function (m) {
@@ -552,22 +568,18 @@
       return base.segs[lo];
     }
 
-    // The snippet comes from the first body piece (loaded with the row) or, when no needle shows
-    // there, from the first SNIPPET_PIECES pieces, fetched at once (a match may span two). A
-    // document every term matched in its metadata (a 文号, a title) shows its opening: its body
-    // seldom holds the term, and reading all of it cost most of such a query's requests.
+    // The snippet comes from the opening in the result's row or, when no needle shows there, from
+    // the whole text (its other pieces fetched at once), so it shows the match wherever it is. A
+    // document every term matched in its metadata (a 文号, a title) shows its opening: the title
+    // above it shows the match, and its body seldom holds the term.
     function snippetFor(doc, needles, metaOnly) {
-      var seg = segOf(doc), local = doc - seg.offset, total = row(seg, local)[9];
-      function holds(pieces) {
-        var folded = fold(pieces.join(''));
+      var seg = segOf(doc), local = doc - seg.offset, r = row(seg, local);
+      var holds = function (text) {
+        var folded = fold(text);
         return needles.some(function (n) { return folded.indexOf(n) >= 0; });
-      }
-      return bodyPieces(seg, local, 1).then(function (first) {
-        if (metaOnly || total <= 1 || !needles.length || holds(first)) return snippetParts(first.join(''), needles);
-        return bodyPieces(seg, local, SNIPPET_PIECES).then(function (pieces) {
-          return snippetParts((holds(pieces) ? pieces : first).join(''), needles);
-        });
-      });
+      };
+      if (metaOnly || r[9] <= 1 || !needles.length || holds(r[10])) return Promise.resolve(snippetParts(r[10], needles));
+      return bodyPieces(seg, local, Infinity).then(function (pieces) { return snippetParts(pieces.join(''), needles); });
     }
 
     function search(query, options) {
@@ -597,12 +609,12 @@
           var page = docs.slice(offset, offset + limit);
           var needles = [];
           evaluation.results.forEach(function (r) { if (!r.term.exclude) needles = needles.concat(r.term.alternatives); });
-          // A result's row and its first body piece (where most snippets are) in one round trip.
-          // Snippets for the first SNIPPET_RESULTS of a page only: a page of every match (an
-          // export) would otherwise cost a request or more per result for text nobody reads.
-          return Promise.all(page.map(function (d, i) {
-            var seg = segOf(d), local = d - seg.offset;
-            return Promise.all([loadRow(seg, local), i < SNIPPET_RESULTS ? load(seg.key + '/x' + local + '-0') : null]);
+          // A result's row holds its opening, where most snippets are. Snippets for the first
+          // SNIPPET_RESULTS of a page only: a page of every match (an export) would otherwise
+          // cost a request or more per result for text nobody reads.
+          return Promise.all(page.map(function (d) {
+            var seg = segOf(d);
+            return loadRow(seg, d - seg.offset);
           })).then(function () {
             return Promise.all(page.map(function (d, i) {
               if (i >= SNIPPET_RESULTS) return [];

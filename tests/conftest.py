@@ -21,8 +21,8 @@ FIXTURE_PAGE_SIZE = 3
 
 
 def site_config(tmp: Path, **overrides):
-    """The repository's templates, static files and data tables, with caches kept in tmp."""
-    values = {"build.page_size": FIXTURE_PAGE_SIZE, "paths.search_index": str(tmp / "search-index"), **overrides}
+    """The repository's templates, static files and data tables (a build's caches go beside its output)."""
+    values = {"build.page_size": FIXTURE_PAGE_SIZE, **overrides}
     return load_config(None, root=REPO).with_overrides(**values)
 
 

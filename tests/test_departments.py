@@ -401,3 +401,52 @@ def test_dictionary_words_include_short_and_full_names_but_no_spaces_or_punctuat
     assert "科 委" not in words and "科委" in words
     assert all(re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", word) for word in words)
     assert len(words) == len(set(words))
+
+
+# ── collective phrases are not departments (issue 12) ──
+
+@pytest.mark.parametrize("phrase", ["各部门", "区28家签约单位", "区就业促进工作领导小组成员单位", "各窗口单位",
+                                    "城市更新三年行动计划项目牵头部门", "涉及区城市运行综合管理的相关单位"])
+def test_a_phrase_naming_a_group_is_a_collective_not_a_body(phrase):
+    table = DepartmentTable.load(ROOT / "data" / "departments.yaml")
+    assert table.get(phrase).collective and table.canonical(phrase) is None
+
+
+def test_bodies_and_unknown_single_bodies_are_not_taken_for_groups():
+    table = DepartmentTable.load(ROOT / "data" / "departments.yaml")
+    assert not table.get("上海市长宁区财政局").collective
+    assert table.get("长宁区临空公司") is not None and not table.get("长宁区临空公司").collective
+    assert table.get("区设摊经营管理办") is None
+
+
+def test_the_key_work_goals_give_no_department_page_to_a_group(tmp_path):
+    from archive import model
+    from archive.config import load_config
+    from archive.topics import TopicRules
+    config = load_config(ROOT / "site.yaml")
+    documents, problems = model.load_content(ROOT / "content")
+    site = model.assemble(documents, config, DepartmentTable.load(ROOT / "data" / "departments.yaml"),
+                          TopicRules.load(ROOT / "data" / "topics.yaml"))
+    names = {collection.label for collection in site.departments}
+    tasks = [task for doc in documents for task in doc.meta.get("tasks", [])]
+    named = {name for task in tasks for name in task.get("lead", []) + task.get("support", [])}
+    assert {"各部门", "区28家签约单位"} <= named  # the table prints them
+    assert not {name for name in names if name.startswith(("各", "相关")) or name.endswith(("单位", "部门"))}
+
+
+@pytest.mark.parametrize("text, body", [
+    # The reports name district public institutions the samples' other documents do not.
+    ("完成区疾控中心迁建工程", "上海市长宁区疾病预防控制中心"),
+    ("加快区妇幼保健院、区精神卫生中心与华东师范大学合作", "上海市长宁区精神卫生中心"),
+    ("由区大数据中心负责“一网通办”平台运维", "上海市长宁区大数据中心"),
+    ("区委宣传部、区融媒体中心做好宣传报道", "上海市长宁区融媒体中心"),
+    ("区总工会、团区委、区妇联共同开展", "上海市长宁区妇女联合会"),
+])
+def test_the_table_covers_the_districts_bodies_beyond_those_the_samples_name(text, body):
+    table = DepartmentTable.load(ROOT / "data" / "departments.yaml")
+    assert body in table.find_all(text)
+
+
+def test_the_district_committee_office_is_not_read_in_a_list_of_bureaus():
+    table = DepartmentTable.load(ROOT / "data" / "departments.yaml")
+    assert "中共上海市长宁区委员会办公室" not in table.find_all("区政府各委办局、区委办局要按时报送")

@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 
 from archive.document import Document, DocumentError, dump_document, parse_document, validate_meta
@@ -71,3 +73,35 @@ def test_any_front_matter_text_either_parses_or_raises_document_error(front, bod
         assert str(error).startswith("content/fuzz.md")
     else:
         assert validate_meta(document.meta) == []
+
+
+def test_the_information_disclosure_keys_are_written_after_the_date_and_validated():
+    document = Document({"id": "a", "title": "标题", "keywords": ["住房", "公积金"], "validity": "有效",
+                         "index_number": "000014349/2018-00222", "publish_date": "2018-12-29", "date": "2018-12-21"}, "x")
+    keys = [line.split(":")[0] for line in dump_document(document).splitlines()[1:-3] if not line.startswith("- ")]
+    assert keys == ["id", "title", "date", "publish_date", "index_number", "keywords", "validity"]
+    assert validate_meta({"publish_date": "2018-12-32", "keywords": "住房", "validity": 1}) == [
+        "validity: expected text, found 1",
+        "publish_date: expected a real date written YYYY-MM-DD, found '2018-12-32'",
+        "keywords: expected a list of names, one per line starting with '- ', found '住房'"]
+
+
+# ── content written by hand without an id ──
+
+@pytest.mark.parametrize("path, date, expected", [
+    ("content/2024-05-06-Tree-Notice.md", None, "2024-05-06-tree-notice"),
+    ("content/report_2024.md", "2024-01-16", "report-2024"),
+    # A Chinese name: the date and a short hash of the name, the same every time.
+    ("content/关于古树名录调整的通知.md", "2025-10-10", "2025-10-10-" + hashlib.sha256("关于古树名录调整的通知".encode()).hexdigest()[:8]),
+    ("content/2024年工作要点.md", None, "doc-" + hashlib.sha256("2024年工作要点".encode()).hexdigest()[:8]),
+])
+def test_a_content_file_without_an_id_is_named_after_its_file(path, date, expected):
+    front = f"title: 标题\ndate: {date}\n" if date else "title: 标题\n"
+    document = parse_document(f"---\n{front}---\n正文\n", path)
+    assert document.id == expected
+    assert validate_meta(document.meta) == []
+
+
+def test_a_content_file_without_a_title_is_still_an_error():
+    with pytest.raises(DocumentError, match="title: missing"):
+        parse_document("---\ndate: 2024-01-01\n---\n正文\n", "content/a-note.md")

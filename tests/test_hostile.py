@@ -26,11 +26,10 @@ def run_build(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
 
 
 def config_file(tmp_path: Path) -> Path:
-    """A site.yaml that keeps the staff index inside tmp_path, so tests never touch the repository's."""
+    """A site.yaml whose site (and its caches) are built inside tmp_path, never in the repository."""
     path = tmp_path / "site.yaml"
     path.write_text(
         f"paths:\n  templates: {REPO / 'templates'}\n  static: {REPO / 'static'}\n"
-        f"  search_index: {tmp_path / 'search-index'}\n"
         f"data:\n  departments: {REPO / 'data/departments.yaml'}\n  topics: {REPO / 'data/topics.yaml'}\n",
         encoding="utf-8")
     return path

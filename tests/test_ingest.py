@@ -10,7 +10,8 @@ import pytest
 
 from archive.config import load_config
 from archive.document import load_document
-from archive.ingest import FAILED, KEPT, UNCHANGED, WRITTEN, id_from_source_name, ingest
+from archive.ingest import (FAILED, KEPT, REVIEW_NAME, UNCHANGED, WRITTEN, id_from_source_name, ingest,
+                            read_review_list)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "sources"
@@ -129,3 +130,64 @@ def test_the_ingest_command_prints_a_line_per_document_and_exits_1_when_one_fail
 
 def test_the_ingest_command_exits_2_on_a_usage_error():
     assert run_cli("ingest", "--no-such-flag").returncode == 2
+
+
+# ── documents whose title or date cannot be read are ingested and listed for review ──
+
+# As in ../shared/corpora/policy-dev/POL_53C7E4B020106C1FCB0B.txt: a headline, no 文种, no 成文日期.
+NEWS_PAGE = "苏州公积金新政:余额可提取作为首付款,不影响后续贷款额度\n澎湃新闻记者计思敏\n2023-06-0116:57\n来源:澎湃新闻\n正文第一段。\n"
+RECORD = "甘肃 | 甘肃住房公积金管理中心 | 《关于应对疫情实施住房公积金阶段性支持政策的通知》\n"
+
+
+def test_a_document_with_text_is_never_refused_and_is_listed_for_review(config, sources, tmp_path):
+    (sources / "news.txt").write_text(NEWS_PAGE, encoding="utf-8")
+    (sources / "record.txt").write_text(RECORD, encoding="utf-8")
+    content = tmp_path / "content"
+    results = ingest([sources], content, config)
+    assert statuses(results) == [WRITTEN] * 7
+    by_name = {r.source.name: r for r in results}
+    assert by_name["news.txt"].review == ("title: not recognised, the first line is used",)
+    assert "needs review" in by_name["news.txt"].message and REVIEW_NAME in by_name["news.txt"].message
+    assert load_document(by_name["news.txt"].content).title == "苏州公积金新政:余额可提取作为首付款,不影响后续贷款额度"
+    assert load_document(by_name["record.txt"].content).title == "甘肃住房公积金管理中心"
+    rows = read_review_list(content / REVIEW_NAME)
+    assert [(row["content"], row["reasons"]) for row in rows] == [
+        ("news.md", "title: not recognised, the first line is used"),
+        ("record.md", "title: not recognised, a headline taken from a table row; date: none found")]
+    # The five samples are read fully: not on the list. Opened as a spreadsheet, the file says it is UTF-8.
+    assert (content / REVIEW_NAME).read_bytes().startswith("\ufeffid,content,source,reasons\n".encode("utf-8"))
+
+
+def test_a_reviewed_document_leaves_the_list_when_edited_by_hand_or_read_fully(config, sources, tmp_path):
+    (sources / "news.txt").write_text(NEWS_PAGE, encoding="utf-8")
+    (sources / "record.txt").write_text(RECORD, encoding="utf-8")
+    content = tmp_path / "content"
+    ingest([sources], content, config)
+    edited = content / "news.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("title: 苏州公积金新政", "title: 苏州公积金新政（澎湃新闻）"),
+                      encoding="utf-8")
+    (sources / "record.txt").write_text("关于应对疫情实施住房公积金阶段性支持政策的通知\n各单位:\n正文。\n甘肃住房公积金管理中心\n2020年2月20日\n",
+                                        encoding="utf-8")
+    results = ingest([sources], content, config)
+    assert {r.source.name: r.status for r in results}["news.txt"] == KEPT
+    assert read_review_list(content / REVIEW_NAME) == []
+
+
+def test_the_ingest_command_names_the_documents_to_review_and_exits_0(sources, tmp_path):
+    (sources / "news.txt").write_text(NEWS_PAGE, encoding="utf-8")
+    completed = run_cli("ingest", str(sources), "--content", str(tmp_path / "content"))
+    assert completed.returncode == 0, completed.stderr
+    [line] = [line for line in completed.stdout.splitlines() if "news.txt" in line]
+    assert line.startswith("written") and "needs review (title: not recognised" in line
+
+
+def test_a_source_with_no_line_to_title_it_by_is_titled_by_its_file_name(config, tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "record-2024.txt").write_text("2024-02-03 00:00:00\n", encoding="utf-8")
+    (tmp_path / "sources" / "dated.md").write_text("---\npublish_date: 2024-02-03\n---\n这是一段没有标题的正文。\n", encoding="utf-8")
+    results = ingest([tmp_path / "sources"], tmp_path / "content", config)
+    by_name = {r.source.name: r for r in results}
+    assert load_document(by_name["record-2024.txt"].content).title == "record-2024"
+    assert by_name["record-2024.txt"].review == ("title: none in the text, the file name is used",)
+    # The author gave a date (publish_date): only the title is left to review.
+    assert by_name["dated.md"].review == ("title: not recognised, the first line is used",)

@@ -10,7 +10,9 @@ from archive.topics import TopicRules
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-LAWS = Path("/work/shared/corpora/laws")
+SHARED = ROOT.parent / "shared"
+LAWS = SHARED / "corpora" / "laws"
+POLICY = SHARED / "corpora" / "policy-dev"
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +20,9 @@ def tables():
     return (DepartmentTable.load(ROOT / "data" / "departments.yaml"), TopicRules.load(ROOT / "data" / "topics.yaml"))
 
 
-def extract(tables, text: str, source_name: str = "doc.md"):
+def extract(tables, text: str, source_name: str = "doc.md", review=None):
     departments, topics = tables
-    return extract_metadata(text, source_name=source_name, departments=departments, topics=topics)
+    return extract_metadata(text, source_name=source_name, departments=departments, topics=topics, review=review)
 
 
 def sample(tables, name: str):
@@ -369,3 +371,163 @@ def test_a_sample_of_laws_all_get_a_title_and_valid_front_matter(tables):
         meta, _ = extract(tables, path.read_text(encoding="utf-8"), path.name)
         assert meta.get("title"), path
         assert validate_meta(meta) == [], path
+
+
+# ── web-page policy texts of other governments (shapes of ../shared/corpora/policy-dev) ──
+
+
+def ingested(tables, text: str, review=None):
+    """What ingest does with a source: normalize, then read the front-matter."""
+    return extract(tables, normalize_text(text), "page.txt", review)
+
+
+@pytest.mark.parametrize("first_line, title, issuer, number", [
+    # The publishing body in 【】 is an issuer hint, not part of the title.
+    ("【太原市房产管理局】关于规范房地产经纪行为的实施意见(征求意见稿)", "关于规范房地产经纪行为的实施意见(征求意见稿)",
+     "太原市房产管理局", None),
+    ("【湖北省黄冈市】关于进一步促进黄冈市区房地产市场平稳健康发展的补充措施",
+     "关于进一步促进黄冈市区房地产市场平稳健康发展的补充措施", "湖北省黄冈市", None),
+    # A column name in 【】 is not an issuer.
+    ("【传闻】多家银行讨论加大房地产信贷投放力度", "多家银行讨论加大房地产信贷投放力度", None, None),
+    # A 文号 run onto the title line goes to doc_number.
+    ("【兰州市人民政府】兰州市人民政府关于进一步加强房地产市场调控的补充通知兰政发〔2017〕48号",
+     "兰州市人民政府关于进一步加强房地产市场调控的补充通知", "兰州市人民政府", "兰政发〔2017〕48号"),
+    ("【张家口市人民政府】关于加快住房保障和供应体系建设促进房地产市场平稳健康发展的意见张政发[2017]7号",
+     "关于加快住房保障和供应体系建设促进房地产市场平稳健康发展的意见", "张家口市人民政府", "张政发〔2017〕7号"),
+    # The 文号 follows the title's last word, not an earlier one (办法 inside 印发…办法的通知).
+    ("【兰州市人民政府】兰州市人民政府关于印发兰州市住房管理办法的通知兰政发〔2017〕49号",
+     "兰州市人民政府关于印发兰州市住房管理办法的通知", "兰州市人民政府", "兰政发〔2017〕49号"),
+    ("南京市住宅房屋征收房票安置办法(试行)", "南京市住宅房屋征收房票安置办法(试行)", None, None),
+    # What a body forwards is not its issuer; the 【】 names who forwarded it.
+    ("【深圳市人民政府办公厅】转发【市规划国土委等单位】关于进一步加强房地产调控的通知深府办规〔2018〕9号",
+     "转发【市规划国土委等单位】关于进一步加强房地产调控的通知", "深圳市人民政府办公厅", "深府办规〔2018〕9号"),
+    ("【江西省萍乡市】江西省萍乡市印发关于进一步促进中心城区房地产市场平稳健康发展的若干措施",
+     "江西省萍乡市印发关于进一步促进中心城区房地产市场平稳健康发展的若干措施", "江西省萍乡市", None),
+    ("重庆市提振消费若干措施", "重庆市提振消费若干措施", None, None),
+])
+def test_web_page_titles_as_real_sources_write_them(tables, first_line, title, issuer, number):
+    review = []
+    meta, body = ingested(tables, f"{first_line}\n\n一、优化住房公积金政策。提高贷款额度。\n二、本措施自发布之日起施行。\n", review)
+    assert (meta["title"], meta.get("issuer"), meta.get("doc_number")) == (title, issuer, number)
+    assert first_line not in body and body.startswith("一、") or body.startswith("## 一、")
+    assert not [reason for reason in review if reason.startswith("title")]
+
+
+def test_a_title_repeated_under_the_bracketed_line_leaves_the_body_once(tables):
+    text = ("【山东省泰安市】关于优化我市住房公积金使用政策的通知\n\n关于优化我市住房公积金使用政策的通知\n"
+            "各住房公积金缴存单位、职工:为充分发挥住房公积金制度优势,现将有关事项通知如下:\n一、提高贷款额度。\n")
+    meta, body = ingested(tables, text)
+    assert meta["title"] == "关于优化我市住房公积金使用政策的通知"
+    assert meta["doc_type"] == "通知"
+    assert "关于优化我市住房公积金使用政策的通知" not in body
+
+
+def test_the_page_title_wins_over_a_heading_of_its_first_part(tables):
+    # Two notices on one page (policy-dev POL_04FC5D002BCB11D13556): the first line names both; the
+    # first notice's own title stays in the body as a heading of a part, not as the document's.
+    text = ("【安徽省】关于实施多子女家庭住房公积金优惠政策的通知、关于调整住房公积金租房提取政策的通知\n\n"
+            "关于实施多子女家庭住房公积金优惠政策的通知\n发布时间:2023-04-1909:49来源:省直公积金管理分中心次数:532\n"
+            "省直各缴存单位、缴存职工:\n一、提高贷款额度。\n")
+    meta, body = ingested(tables, text)
+    assert meta["title"] == "关于实施多子女家庭住房公积金优惠政策的通知、关于调整住房公积金租房提取政策的通知"
+    assert meta["publish_date"] == "2023-04-19"
+    assert "## 关于实施多子女家庭住房公积金优惠政策的通知" in body.splitlines()
+
+
+def test_a_title_and_its_repeat_are_not_joined_into_one(tables):
+    meta, body = ingested(tables, "深圳市住房公积金提取管理规定\n\n深圳市住房公积金提取管理规定\n\n第一条 为规范提取，制定本规定。\n")
+    assert meta["title"] == "深圳市住房公积金提取管理规定"
+
+
+@pytest.mark.parametrize("text, reason", [
+    # A news page: the headline, no 文种.
+    ("苏州公积金新政:余额可提取作为首付款,不影响后续贷款额度\n澎湃新闻记者计思敏\n2023-06-0116:57\n来源:澎湃新闻\n正文。\n",
+     "title: not recognised, the first line is used"),
+    # A database record: a date line, then a table row; the headline cell becomes the title.
+    ("2022-11-1400:00:00\n\n2022-11-14 00:00:00 | 【传闻】多家银行讨论加大房地产信贷投放力度 | 针对银行内部白名单房企。 | https://www.163.com/a.html\n",
+     "title: not recognised, a headline taken from a table row"),
+])
+def test_a_text_without_a_recognisable_title_line_is_titled_by_its_first_line(tables, text, reason):
+    review = []
+    meta, _ = ingested(tables, text, review)
+    assert meta["title"] in ("苏州公积金新政:余额可提取作为首付款,不影响后续贷款额度", "多家银行讨论加大房地产信贷投放力度")
+    assert review == [reason]  # dated by the page: 2023-06-01, 2022-11-14
+    assert meta["publish_date"] in ("2023-06-01", "2022-11-14")
+
+
+@pytest.mark.parametrize("line, publish_date", [
+    ("发布时间:2025-04-30 17:51", "2025-04-30"),
+    ("发布时间:2023-04-1909:49来源:省直公积金管理分中心次数:532字号:大中小", "2023-04-19"),
+    ("发布日期:2023-05-22浏览次数:964", "2023-05-22"),
+    ("发布时间:2022/5/25", "2022-05-25"),
+    ("发布日期：2018年12月29日", "2018-12-29"),
+    ("2024-11-08 16:03:03", "2024-11-08"),
+    ("2023-02-04作者:点击数:1218", "2023-02-04"),
+])
+def test_a_web_pages_publication_date_is_publish_date_not_date(tables, line, publish_date):
+    meta, body = ingested(tables, f"关于调整住房公积金政策的通知\n{line}\n各有关单位:\n一、提高贷款额度。\n")
+    assert meta["publish_date"] == publish_date
+    assert "date" not in meta  # the 成文日期 is not printed
+    assert validate_meta(meta) == []
+
+
+@pytest.mark.parametrize("closing, date, issuer", [
+    ("杭州住房公积金管理委员会\n2023年3月31日", "2023-03-31", "杭州住房公积金管理委员会"),
+    ("合肥市住房公积金管理委员会办公室2024年10月23日", "2024-10-23", "合肥市住房公积金管理委员会办公室"),
+    ("武汉市住房和城市更新局\n武汉住房公积金管理中心\n2024年11月28日印发", "2024-11-28", "武汉市住房和城市更新局、武汉住房公积金管理中心"),
+    ("沧州市住房公积金管理委员会\n2022.5.25", "2022-05-25", "沧州市住房公积金管理委员会"),
+    ("某市住房公积金管理中心\n二〇二三年五月八日", "2023-05-08", "某市住房公积金管理中心"),
+    # Joint issuers printed on one line without a break.
+    ("杭州市余杭区住房和城乡建设局杭州市余杭区财政局\n2026年5月29日", "2026-05-29",
+     "杭州市余杭区住房和城乡建设局、杭州市余杭区财政局"),
+    ("杭州市住房保障和房产管理局\n国家税务总局杭州市税务局杭州市规划和自然资源局\n2024年10月15日", "2024-10-15",
+     "杭州市住房保障和房产管理局、国家税务总局杭州市税务局、杭州市规划和自然资源局"),
+])
+def test_the_signature_date_after_the_issuer_at_the_end_is_the_date(tables, closing, date, issuer):
+    text = f"关于调整住房公积金政策的通知\n各有关单位:\n一、提高贷款额度。\n本通知自2024年1月1日起施行。\n{closing}\n"
+    meta, _ = ingested(tables, text)
+    assert (meta.get("date"), meta.get("issuer")) == (date, issuer)
+
+
+def test_the_information_disclosure_fields_are_kept(tables):
+    meta, body = extra_doc(tables, "05_guowuyuan_guofa_2018_43_jueding")
+    assert meta["index_number"] == "000014349/2018-00222"
+    assert meta["publish_date"] == "2018-12-29"
+    assert meta["date"] == "2018-12-21"
+    assert "keywords" not in meta  # 主 题 词： is printed empty
+    text = "索引号：11440100/2023-01234\n有效性：有效\n主题词：住房 公积金\n# 关于调整公积金政策的通知\n各单位：\n正文。\n"
+    meta, body = extract(tables, text)
+    assert (meta["index_number"], meta["validity"], meta["keywords"]) == ("11440100/2023-01234", "有效", ["住房", "公积金"])
+    assert "索引号" not in body and validate_meta(meta) == []
+
+
+def test_a_document_without_any_date_is_listed_for_review(tables):
+    review = []
+    meta, _ = ingested(tables, "重庆市提振消费若干措施\n\n（十四）促进住房消费健康发展。\n", review)
+    assert "date" not in meta and "publish_date" not in meta
+    assert review == ["date: none found"]
+
+
+needs_policy = pytest.mark.skipif(not (POLICY / "MANIFEST.tsv").is_file(),
+                                  reason="the shared policy-dev corpus is not beside the repository")
+
+
+@needs_policy
+def test_every_policy_dev_document_gets_a_title_and_valid_front_matter(tables):
+    for path in sorted(POLICY.glob("*.txt")):
+        meta, _ = extract(tables, normalize_text(path.read_text(encoding="utf-8")), path.name)
+        assert meta.get("title"), path.name
+        assert validate_meta(meta) == [], path.name
+
+
+@pytest.mark.parametrize("lines, title", [
+    (["上海市长宁区人民政府关于印发《长宁区促进产业发展若干措施", "实施细则》的通知"],
+     "上海市长宁区人民政府关于印发《长宁区促进产业发展若干措施实施细则》的通知"),
+    (["关于印发长宁区加快推进绿色低碳转型行动方案", "（2023—2025年）的通知"], "关于印发长宁区加快推进绿色低碳转型行动方案（2023—2025年）的通知"),
+    (["国务院关于在海南博鳌乐城国际医疗旅游先行区", "暂时调整实施《中华人民共和国药品管理法", "实施条例》有关规定的决定"],
+     "国务院关于在海南博鳌乐城国际医疗旅游先行区暂时调整实施《中华人民共和国药品管理法实施条例》有关规定的决定"),
+])
+def test_a_title_printed_over_two_or_three_lines_is_joined(tables, lines, title):
+    meta, body = ingested(tables, "\n".join(lines) + "\n各区人民政府：\n正文。\n")
+    assert meta["title"] == title
+    assert body.startswith("各区人民政府：")

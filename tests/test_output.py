@@ -1,8 +1,10 @@
-"""output: the atomic output folder and the open-data files."""
+"""output: the atomic output folder and the open-data files; a build that runs out of disk space."""
 
 import csv
 import io
 import json
+import shutil
+import subprocess
 
 import pytest
 
@@ -10,6 +12,7 @@ from archive import model, output
 from archive.departments import DepartmentTable
 from archive.topics import TopicRules
 from conftest import REPO, SITE_FIXTURE, site_config
+from project import run, write_config
 
 
 def test_a_committed_site_replaces_the_previous_one_whole(tmp_path):
@@ -87,3 +90,48 @@ def test_each_document_front_matter_is_published_as_sorted_json(data):
     assert meta["doc_number"] == "长府〔2020〕8号" and len(meta["tasks"]) == 3
     raw = data["data/docs/cn-2020-key-work-goals.json"].decode("utf-8")
     assert list(json.loads(raw)) == sorted(meta)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MB file system (tmpfs) at tmp_path/disk: room for the fixture site once, not twice."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here (needs root): {mounted.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def _snapshot(folder):
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_a_full_disk_stops_the_build_in_one_line_and_keeps_the_old_site(tmp_path, small_disk):
+    content = tmp_path / "content"
+    shutil.copytree(SITE_FIXTURE / "content", content)
+    config = write_config(tmp_path, content, output=small_disk / "site")
+    assert run(config, "build").returncode == 0
+    old = _snapshot(small_disk / "site")
+    free = shutil.disk_usage(small_disk).free
+    subprocess.run(["fallocate", "-l", str(free - 64 * 1024), str(small_disk / "filler")], check=True)
+    for path in content.glob("*.md"):  # every page changes, so the rebuild must write them all
+        path.write_text(path.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle: 修订 ", 1), encoding="utf-8")
+    result = run(config, "build")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"error: {small_disk / 'site'}: cannot write: the disk is full; "
+                                          "free space or fix the permissions, then run again (the site there is as it was)"]
+    assert _snapshot(small_disk / "site") == old
+    assert sorted(path.name for path in small_disk.iterdir()) == ["filler", "site", "site.cache", "site.cache.lock", "site.lock"]
+
+
+def test_a_read_only_file_system_is_one_line_naming_the_folder(tmp_path, small_disk):
+    config = write_config(tmp_path, SITE_FIXTURE / "content", output=small_disk / "site")
+    assert run(config, "build").returncode == 0
+    old = _snapshot(small_disk / "site")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    result = run(config, "build")
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"error: {small_disk}: cannot write: the file system is read-only;")
+    assert _snapshot(small_disk / "site") == old

@@ -46,7 +46,7 @@ def test_strict_makes_warnings_fatal_and_leaves_the_previous_site(tmp_path, buil
 
 
 def test_a_bad_document_fails_the_build_but_the_rest_is_published(tmp_path, content_copy):
-    (content_copy / "bad.md").write_text("---\ntitle: 无编号\n---\n正文\n", encoding="utf-8")
+    (content_copy / "bad.md").write_text("---\ntitle: 日期有误\ndate: 2024-13-45\n---\n正文\n", encoding="utf-8")
     out = tmp_path / "site"
     report = pipeline.build(site_config(tmp_path), content_dir=content_copy, out_dir=out, progress=False)
     assert report.exit_code == 1 and report.written

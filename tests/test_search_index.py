@@ -15,6 +15,7 @@ from support import CONTENT, NodeEngine, load_site  # noqa: E402
 
 from archive.departments import DepartmentTable  # noqa: E402
 from archive.query import department_aliases, parse_query  # noqa: E402
+from archive.shown import shown_documents  # noqa: E402
 from archive.tokenizer import fold, plain_text  # noqa: E402
 from archive import search_index  # noqa: E402
 from archive.search_index import decode_doc_list, doc_list, segments_of, write_search_bundle  # noqa: E402
@@ -25,8 +26,8 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def bundle(content: Path, out: Path, store: Path) -> dict[str, bytes]:
-    site = load_site(content, store)
-    write_search_bundle(site, out, site.config)
+    site = load_site(content)
+    write_search_bundle(site, out, site.config, store)
     return tree(out / "search")
 
 
@@ -67,8 +68,8 @@ def test_a_segment_with_more_distinct_characters_than_int32_pairs_allow_finds_it
     (content / "2024-01-01-01.md").write_text(
         "---\nid: 2024-01-01-01\ntitle: 字表\ndoc_type: 函\ndate: 2024-01-01\n---\n\n" + common + rare + "\n",
         encoding="utf-8")
-    site = load_site(content, tmp_path / "store")
-    write_search_bundle(site, tmp_path / "site", site.config)
+    site = load_site(content)
+    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
     node = NodeEngine(tmp_path / "site")
     try:
         assert node.search(chr(0x2A6DE) + chr(0x2A6DF))["total"] == 1
@@ -79,16 +80,16 @@ def test_a_segment_with_more_distinct_characters_than_int32_pairs_allow_finds_it
 
 
 def test_the_bundle_leaves_every_documents_words_for_the_staff_index(tmp_path):
-    site = load_site(CONTENT, tmp_path / "store")
-    write_search_bundle(site, tmp_path / "site", site.config)
+    site = load_site(CONTENT)
+    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
     table = DepartmentTable.load(site.config.path("data.departments"))
     tokenizer = search_index.segmenter(table.names_for_dictionary())
     salt = search_index.analysis_salt(tokenizer, search_index.alias_groups(table))
     words = search_index.cached_words(tmp_path / "store", salt)
-    docs = [entry.doc for entry in site.entries]
+    docs = shown_documents(site)
     assert set(words) == {search_index.content_hash(doc) for doc in docs}
     first = docs[0]
-    expected = sorted(set(tokenizer.words(search_index.word_text(search_index.meta_values(first), plain_text(first.body)))))
+    expected = sorted(set(tokenizer.words(search_index.word_text(first.fields, first.text))))
     assert words[search_index.content_hash(first)] == " ".join(expected)
     assert search_index.cached_words(tmp_path / "store", salt + "-other") == {}
 
@@ -129,8 +130,8 @@ def test_document_lists_round_trip(numbers):
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     out = tmp_path_factory.mktemp("bundle")
-    site = load_site(CONTENT, out / "store")
-    write_search_bundle(site, out / "site", site.config)
+    site = load_site(CONTENT)
+    write_search_bundle(site, out / "site", site.config, out / "store")
     node = NodeEngine(out / "site")
     yield site, node
     node.close()
@@ -168,15 +169,26 @@ def test_the_javascript_parser_takes_any_string(engine, query):
     assert shape(js_terms(node, query)) == shape(python_terms(site, query))
 
 
-def test_a_snippet_shows_a_match_past_the_first_body_piece(engine):
-    site, node = engine
-    texts = {entry.doc.id: fold(plain_text(entry.doc.body)) for entry in site.entries}
-    doc_id = max(texts, key=lambda d: len(texts[d]))
-    assert len(texts[doc_id]) > 2 * search_index.PIECE
-    phrase = next(texts[doc_id][start:start + 6] for start in range(search_index.PIECE + 200, len(texts[doc_id]) - 6)
-                  if sum(texts[doc_id][start:start + 6] in text for text in texts.values()) == 1)
-    (result,) = node.search(f'"{phrase}"')["results"]
-    assert result["id"] == doc_id and f"<mark>" in result["snippet_html"]
+def test_a_snippet_shows_a_match_near_the_end_of_a_long_document(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    bodies = [path.read_text(encoding="utf-8").split("---", 2)[2] for path in sorted(CONTENT.glob("*.md"))[:12]]
+    ending = "最后一段写明长文档末尾的独有句子。"
+    (content / "2030-01-01-01.md").write_text(
+        "---\nid: 2030-01-01-01\ntitle: 长文档\ndoc_type: 通知\ndate: 2030-01-01\n---\n\n"
+        + "\n\n".join(bodies) + "\n\n" + ending + "\n", encoding="utf-8")
+    site = load_site(content)
+    (long_doc,) = [doc for doc in shown_documents(site) if doc.id == "2030-01-01-01"]
+    assert long_doc.text.index(ending) > search_index.OPENING + search_index.BLOCK  # in its last block
+    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
+    node = NodeEngine(tmp_path / "site")
+    try:
+        (result,) = node.search("独有句子")["results"]
+    finally:
+        node.close()
+    marked = "".join(part for part, mark in result["snippet"] if mark)
+    assert result["id"] == "2030-01-01-01" and marked == "独有句子"
+    assert "长文档末尾" in "".join(part for part, _ in result["snippet"])
 
 
 def test_a_document_matched_by_its_number_alone_shows_its_opening(engine):
@@ -184,7 +196,7 @@ def test_a_document_matched_by_its_number_alone_shows_its_opening(engine):
     doc = next(entry.doc for entry in site.entries if entry.doc.meta.get("doc_number") == "长府〔2020〕8号")
     (result,) = node.search("长府〔2020〕8号")["results"]
     opening = "".join("".join(text for text, _ in result["snippet"]).split())
-    assert result["id"] == doc.id and "".join(plain_text(doc.body).split()).startswith(opening[:30])
+    assert result["id"] == doc.id and "".join(plain_text(doc.body).split()).startswith(opening[:30].lstrip("…"))
 
 
 def test_a_thousand_character_query_answers(engine):
@@ -193,3 +205,36 @@ def test_a_thousand_character_query_answers(engine):
     assert "error" not in answer
     long_phrase = node.search("为" * 1000)
     assert "error" not in long_phrase and long_phrase["total"] == 0
+
+
+def test_documents_dated_before_1970_build_sort_and_filter(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    dates = {"1954-09-20": "宪法草案", "1969-12-31": "年末通知", "1970-01-01": "元旦通知", "2024-04-24": "常务会议", None: "无日期"}
+    for number, (date, title) in enumerate(dates.items()):
+        dated = f"date: {date}\n" if date else ""
+        (content / f"doc-{number}.md").write_text(
+            f"---\nid: doc-{number}\ntitle: {title}共同文字\ndoc_type: 通知\n{dated}---\n\n正文共同文字。\n", encoding="utf-8")
+    site = load_site(content)
+    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
+    node = NodeEngine(tmp_path / "site")
+    try:
+        by_date = node.search("共同文字", limit=None, sort="date")
+        assert [r["date"] for r in by_date["results"]] == ["2024-04-24", "1970-01-01", "1969-12-31", "1954-09-20", None]
+        assert node.search("共同文字", limit=None, year=1954)["ids"] == ["doc-0"]
+        assert node.search("共同文字", limit=None, year=1969)["ids"] == ["doc-1"]
+        assert node.search("共同文字", limit=None, year="undated")["ids"] == ["doc-4"]
+        span = node.search("共同文字", limit=None, sort="date", **{"from": "1950-01-01", "to": "1970-01-01"})
+        assert span["ids"] == ["doc-2", "doc-1", "doc-0"]
+    finally:
+        node.close()
+
+
+def test_date_runs_never_hand_varints_a_negative_number():
+    origin, runs = search_index.date_runs(["1970-01-01", "1969-12-31", "1969-12-31", None, "1949-10-01"])
+    assert origin == search_index.day_number("1949-10-01") < 0
+    assert runs == [origin * -1 + 1, 1, origin * -1, 2, 0, 1, 1, 1]
+    with pytest.raises(ValueError):
+        search_index.varints([3, -1])
+    with pytest.raises(ValueError):
+        search_index.varints(search_index.np.array([-5] * 100))

@@ -15,7 +15,8 @@ from support import NodeEngine, Oracle, build  # noqa: E402
 
 from archive.departments import DepartmentTable  # noqa: E402
 from archive.staff_search import search as staff_search  # noqa: E402
-from archive.tokenizer import plain_text, segmenter  # noqa: E402
+from archive.shown import shown_documents  # noqa: E402
+from archive.tokenizer import segmenter  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +30,8 @@ def built(tmp_path_factory):
 def draw_queries(site, count_each: int = 40) -> list[str]:
     """Queries of every kind a visitor types, drawn from the documents themselves."""
     rng = random.Random(20240327)
-    docs = [entry.doc for entry in site.entries]
-    texts = [plain_text(doc.body) for doc in docs]
+    docs = shown_documents(site)
+    texts = [doc.text for doc in docs]
     table = DepartmentTable.load(site.config.path("data.departments"))
     words = sorted({w for text in texts[:20] for w in segmenter(table.names_for_dictionary()).words(text)})
     to_traditional = opencc.OpenCC("s2t")

@@ -1,0 +1,218 @@
+"""What a document page shows, as text: the one definition that the page's information rows, the
+browser index and the staff index all read.
+
+A visitor who reads a string anywhere in a document's page expects search to find that document
+with it: the title, every information row (发文机关, 成文日期 as the page writes it, 索引号 …), the
+agenda of minutes (议题, 汇报部门, 补充汇报, 主题), every cell of a task table, attachments, the
+imprint and the body. `shown(entry)` gives all of it for one document:
+
+* `fields`: the metadata values by field (archive.query.META_FIELDS order), which rank above the body;
+* `text`: the body's plain text, then every other run of text the page shows, one per line.
+
+The labels the page prints around these values are declared here too (ROW_LABELS, AGENDA_LABELS,
+TASK_COLUMNS …) and handed to the templates, so the page and the indexes cannot drift apart;
+tests/test_shown.py renders each sample page and searches for every text run of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from archive.tokenizer import plain_text
+
+# Metadata fields searched along with the body; a hit in one of them ranks above a hit in the body.
+META_FIELDS = ("title", "doc_number", "issuer", "departments", "topics", "doc_type", "attachments", "cc",
+               "printer", "index_number", "keywords")
+
+# The information rows of a document page, in the order of a 政府信息公开 page. Rows marked
+# always are shown with a dash when empty; the others only when the document has a value.
+ROW_LABELS = {
+    "index_number": "索引号",
+    "topics": "主题分类",
+    "issuer": "发文机关",
+    "date": "成文日期",
+    "doc_type": "文　　种",
+    "doc_number": "发文字号",
+    "publish_date": "发布日期",
+    "validity": "有效性",
+    "keywords": "主题词",
+    "meeting": "会　　议",
+    "departments": "涉及部门",
+}
+ALWAYS_SHOWN = frozenset({"topics", "issuer", "date", "doc_type", "doc_number", "departments"})
+EMPTY = "—"
+UNDATED = "日期不详"
+
+AGENDA_LABELS = {"heading": "会议议题", "departments": "汇报部门", "supplementary": "补充汇报", "topics": "主题"}
+TASK_COLUMNS = ("序号", "重要项目", "目标任务和工作要求", "第一季度", "第二季度", "第三季度", "第四季度", "主责部门", "配合部门")
+ATTACHMENTS_HEADING = "附件"
+IMPRINT_LABELS = {"heading": "版记", "cc": "抄送", "printer": "印发"}
+LIST_JOINER = "、"
+CC_JOINER = "，"
+
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def chinese_date(value: str | None) -> str:
+    """2024-04-24 -> 2024年4月24日, as every page writes dates; other values as they are."""
+    match = _DATE.match(value or "")
+    if not match:
+        return value or ""
+    year, month, day = match.groups()
+    return f"{year}年{int(month)}月{int(day)}日"
+
+
+def meeting_text(meeting: Any) -> str:
+    """第73次常务会议，张三主持 (what the 会议 row shows), or "" without a meeting."""
+    if not isinstance(meeting, dict):
+        return ""
+    text = f"第{meeting['number']}次常务会议" if meeting.get("number") else ""
+    if meeting.get("chair"):
+        text += f"，{meeting['chair']}主持"
+    return text
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [str(item) for item in value if isinstance(item, (str, int)) and str(item)]
+    if isinstance(value, (int, float)):
+        return [str(value)]
+    return []
+
+
+@dataclass(frozen=True)
+class Row:
+    """One information row: its key (a front-matter key), label and values as the page writes them."""
+
+    key: str
+    label: str
+    values: tuple[str, ...]
+
+
+def info_rows(entry: Any) -> list[Row]:
+    """The information rows of the entry's page, in page order."""
+    meta = entry.meta
+    values = {
+        "index_number": _strings(meta.get("index_number")),
+        "topics": [term.label for term in entry.topics],
+        "issuer": [entry.issuer.label] if entry.issuer else [],
+        "date": [chinese_date(entry.date) if entry.date else UNDATED],
+        "doc_type": [entry.doc_type],
+        "doc_number": _strings(meta.get("doc_number")),
+        "publish_date": [chinese_date(value) for value in _strings(meta.get("publish_date"))],
+        "validity": _strings(meta.get("validity")),
+        "keywords": _strings(meta.get("keywords")),
+        "meeting": _strings(meeting_text(meta.get("meeting"))),
+        "departments": [term.label for term in entry.departments],
+    }
+    return [Row(key, label, tuple(values[key])) for key, label in ROW_LABELS.items()
+            if values[key] or key in ALWAYS_SHOWN]
+
+
+def meta_fields(entry: Any) -> dict[str, list[str]]:
+    """The document's searchable metadata, field by field, as displayed (not folded)."""
+    meta = entry.meta
+    fields = {key: _strings(meta.get(key)) for key in META_FIELDS}
+    # The page names the issuer and departments as the department table does.
+    if entry.issuer:
+        fields["issuer"] = list(dict.fromkeys([*fields["issuer"], entry.issuer.label]))
+    fields["departments"] = list(dict.fromkeys([*fields["departments"], *(t.label for t in entry.departments)]))
+    return fields
+
+
+def _names(terms: list[Any], short: bool) -> str:
+    return LIST_JOINER.join(term.short if short else term.label for term in terms)
+
+
+def shown_runs(entry: Any) -> list[str]:
+    """Every run of text the page shows outside the body and the metadata fields, in page order."""
+    runs: list[str] = []
+    for row in info_rows(entry):
+        runs.append(row.label)
+        runs.extend(row.values or (EMPTY,))
+    if entry.agenda:
+        runs.append(AGENDA_LABELS["heading"])
+        for item in entry.agenda:
+            runs.append(item.subject)
+            for key in ("departments", "supplementary"):
+                if getattr(item, key):
+                    runs.append(f"{AGENDA_LABELS[key]}：{_names(getattr(item, key), short=True)}")
+            if item.topics:
+                runs.append(f"{AGENDA_LABELS['topics']}：{_names(item.topics, short=False)}")
+    if entry.tasks:
+        runs.append(task_heading(len(entry.tasks)))
+        runs.extend(TASK_COLUMNS)
+        area = None
+        for row in entry.tasks:
+            if row.area and row.area != area:
+                runs.append(row.area)
+            area = row.area
+            runs.extend([row.number, row.project, row.task, *row.quarters,
+                         _names(row.lead, short=True), _names(row.support, short=True)])
+    if entry.meta.get("attachments"):
+        runs.append(ATTACHMENTS_HEADING)
+    cc, printer, print_date = (entry.meta.get(key) for key in ("cc", "printer", "print_date"))
+    if cc or printer or print_date:
+        runs.append(IMPRINT_LABELS["heading"])
+        if cc:
+            runs.extend([IMPRINT_LABELS["cc"], CC_JOINER.join(_strings(cc))])
+        if printer or print_date:
+            runs.extend([IMPRINT_LABELS["printer"], imprint_text(printer, print_date)])
+    return [run for run in runs if run]
+
+
+def task_heading(count: int) -> str:
+    return f"重点工作目标（{count} 项）"
+
+
+def imprint_text(printer: Any, print_date: Any) -> str:
+    """上海市长宁区人民政府办公室 2020年2月28日印发 (what the 印发 line shows)."""
+    text = printer if isinstance(printer, str) else ""
+    if isinstance(print_date, str) and print_date:
+        text += f" {chinese_date(print_date)}印发"
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One document as search sees it: what its page shows, as text."""
+
+    doc: Any  # archive.document.Document
+    url: str
+    doc_type: str
+    fields: dict[str, list[str]]
+    text: str
+
+    @property
+    def id(self) -> str:
+        return self.doc.id
+
+    @property
+    def title(self) -> str:
+        return self.doc.title
+
+    @property
+    def date(self) -> str | None:
+        return self.doc.date
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.doc.meta
+
+
+def shown(entry: Any) -> Shown:
+    """What the entry's page shows: metadata fields, and the body's plain text then every other run."""
+    text = "\n".join([plain_text(entry.doc.body), *shown_runs(entry)])
+    return Shown(entry.doc, entry.url, entry.doc_type, meta_fields(entry), text)
+
+
+def shown_documents(site: Any) -> list[Shown]:
+    """Every document of the site as search sees it, newest first, undated last (search's order)."""
+    entries = sorted((e for e in site.entries if e.date), key=lambda e: e.id)
+    entries.sort(key=lambda e: e.date, reverse=True)
+    entries += sorted((e for e in site.entries if not e.date), key=lambda e: e.id)
+    return [shown(entry) for entry in entries]

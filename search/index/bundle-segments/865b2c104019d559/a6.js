@@ -1,0 +1,1 @@
+ArchiveSearch.register("865b2c104019d559/a6",["~K","~K"]);

@@ -1,0 +1,1 @@
+ArchiveSearch.register("865b2c104019d559/a8",["D","D"]);
