@@ -52,6 +52,7 @@ def test_no_built_page_has_a_broken_internal_link_or_anchor(built_site):
             if urlsplit(link).scheme or link.startswith("//"):
                 continue  # external; visitors' browsers fetch these only when clicked
             target, anchor = urldefrag(link)
+            target = urlsplit(target).path if target else target  # search.html?q=… is search.html
             if target.startswith("/"):
                 # Only the 404 page, which a server shows at any depth, links from the absolute root.
                 if url != "404.html":
@@ -106,6 +107,10 @@ def test_every_kind_of_page_opens_without_console_errors_csp_violations_or_outsi
     page = context.new_page()
     seen = _watch(page, allowed)
     for url in PAGES + ["search.html?q=%E4%BC%9A%E8%AE%AE", "2024/cn-2024-minutes-73.html?hl=%E4%BC%9A%E8%AE%AE"]:
+        if url == "404.html" and root.startswith("file:"):
+            # A server shows it for a missing address at any depth, so it links from the site's root;
+            # from disk a browser shows its own error instead. Nested: test_portal_browser.py.
+            continue
         page.goto(root + url)
         # networkidle, not load: the favicon is fetched after load, and leaving earlier aborts it.
         page.wait_for_load_state("networkidle")
@@ -118,7 +123,7 @@ def test_a_visitor_goes_from_home_to_a_year_a_document_a_department_and_back(chr
     context = chromium.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.goto(site_server)
-    page.locator(".browse").get_by_role("link", name="2024年").click()
+    page.locator(".browse .count-list").get_by_role("link", name="2024年").click()
     assert page.url.endswith("/years/2024.html")
     assert page.locator("h1").inner_text() == "2024年"
     page.get_by_role("link", name="区政府常务会议纪要（第73次）").click()
