@@ -84,8 +84,18 @@
     reopen = [];
   });
 
+  // "返回顶部" appears once the reader has scrolled a screen down, not over the page's first lines.
+  function backToTop() {
+    var link = document.querySelector('.to-top');
+    if (!link) return;
+    function update() { link.hidden = window.scrollY < window.innerHeight; }
+    window.addEventListener('scroll', update, { passive: true });
+    update();
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     fontControl();
     taskFilter();
+    backToTop();
   });
 })();

@@ -26,7 +26,7 @@ PAGES = {
     "year": "years/2024.html",
     "department": "departments/fagaiwei.html",
     "minutes": "2024/2024-04-24-executive-meeting-73.html",
-    "task-notice": "2020/2020-02-26-key-work-goals.html",
+    "task-notice": "2020/2020-02-26-key-work-goals.html#task-10",
     "report-2024": "2024/2024-01-16-government-work-report.html",
     "search": "search.html?q=%E8%90%A5%E5%95%86%E7%8E%AF%E5%A2%83&type=%E7%BA%AA%E8%A6%81",
     "404": "2024/no-such-page.html",
@@ -48,7 +48,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            profile, executable_path="/usr/bin/chromium", args=ARGS, headless=True)
+            profile, executable_path="/usr/bin/chromium", args=ARGS, headless=True, locale="zh-CN")
         page = browser.new_page()
         for name in args.names or PAGES:
             for kind, (width, height) in WIDTHS.items():
