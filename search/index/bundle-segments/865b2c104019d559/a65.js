@@ -1,1 +1,0 @@
-ArchiveSearch.register("865b2c104019d559/a65",["D","D"]);
