@@ -158,6 +158,10 @@ def test_every_help_example_finds_documents_in_the_sample(chromium, sample_serve
         page.wait_for_selector(".search-result", timeout=15000)
         assert page.input_value("#search-q") == text, text
         assert page.locator(".search-result").count() > 0, text
+        if text.startswith("标题:"):
+            # The Chinese prefix restricts to titles: every result's title holds the term.
+            titles = page.locator(".search-result-title").all_inner_texts()
+            assert titles and all(text[3:] in title for title in titles), titles
     context.close()
 
 
