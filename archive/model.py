@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Protocol
 
 from archive import urls
-from archive.document import DOC_TYPES, Document, DocumentError, load_document
+from archive.document import DOC_TYPES, Document, DocumentError, OfDocument, load_document
 
 # How far a related-documents search looks along each shared department, topic or type list
 # (on both sides of the document, in time). It bounds the work per document, so 100,000
@@ -142,7 +142,7 @@ class TaskRow:
 
 
 @dataclass(eq=False)
-class Entry:
+class Entry(OfDocument):
     """A document in the site: the Document plus everything assemble() worked out about it."""
 
     doc: Document
@@ -162,22 +162,6 @@ class Entry:
     cited_by: list["Entry"] = field(default_factory=list)
     citation_texts: dict[str, "Entry"] = field(default_factory=dict)  # text in the body -> the entry it names
     digest: str = ""  # Features.digest: pages that show this document change when it changes
-
-    @property
-    def id(self) -> str:
-        return self.doc.id
-
-    @property
-    def title(self) -> str:
-        return self.doc.title
-
-    @property
-    def date(self) -> str | None:
-        return self.doc.date
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.doc.meta
 
     def task_groups(self) -> list[tuple[str, list[TaskRow]]]:
         """Task rows in runs sharing one area (领域), as the printed table merges them."""

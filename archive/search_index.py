@@ -885,7 +885,8 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
         else:
             labels = sorted(by_label)
         out[f"f-{facet}.js"] = _script(f"f-{facet}", [[label, doc_list(np.array(by_label[label]), count)] for label in labels])
-    origin, runs = date_runs([doc.date for doc in documents])
+    # The dates lists order and file documents by (a web page with only a 发布日期 has that).
+    origin, runs = date_runs([doc.sort_date for doc in documents])
     base = {
         "version": FORMAT_VERSION,
         "format": client_format(),
