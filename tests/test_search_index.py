@@ -261,3 +261,15 @@ def test_the_bundle_carries_its_format_for_the_javascript(engine, tmp_path):
     # The reader holds none of the format's values itself.
     for value in ("ABCDEFGHIJ", "'~'", "doc_number: true", "\\u3000"):
         assert value not in script, value
+
+
+def test_the_department_filter_takes_any_name_of_the_department(engine):
+    site, node = engine
+    table = DepartmentTable.load(site.config.path("data.departments"))
+    full = table.canonical("区发改委")
+    assert full and full != "区发改委"
+    by_full = node.search("", limit=None, department=full)
+    assert by_full["total"] > 0
+    for name in ("区发改委", "发改委", full):
+        assert node.search("", limit=None, department=name)["ids"] == by_full["ids"], name
+    assert node.search("", limit=None, department="不存在的部门")["total"] == 0
