@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
@@ -299,6 +300,9 @@ def _write_error(error: OSError, folder: Path | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if hasattr(signal, "SIGPIPE"):
+        # `build.py search … | head` closes the pipe early: end quietly, as other commands do.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     # pdfminer logs a warning for every font it measures roughly; that says nothing to a user.
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     from archive.config import ConfigError
