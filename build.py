@@ -300,9 +300,6 @@ def _write_error(error: OSError, folder: Path | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if hasattr(signal, "SIGPIPE"):
-        # `build.py search … | head` closes the pipe early: end quietly, as other commands do.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     # pdfminer logs a warning for every font it measures roughly; that says nothing to a user.
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     from archive.config import ConfigError
@@ -327,4 +324,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if hasattr(signal, "SIGPIPE"):
+        # `build.py search … | head` closes the pipe early: end quietly, as other commands do.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     sys.exit(main())
