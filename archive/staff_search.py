@@ -40,7 +40,7 @@ from archive.bundle_reader import EPOCH, Bundle, BundleError, Evaluation
 from archive.cache import read_pickle, write_pickle
 from archive.tokenizer import fold, fold_with_offsets
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 STORE = "staff.pickle"  # marker, fingerprints, ids in bundle order, the bundle's build, the site folder
 WHOOSH_DIR = "whoosh"
 TITLE_BOOST = 3.0
@@ -57,7 +57,9 @@ _SPACE_SEPARATED = RegexTokenizer(r"\S+")
 
 def _schema() -> Schema:
     # No positions (phrase=False): BM25F needs only frequencies and field lengths.
-    return Schema(id=ID(stored=True, unique=True), path=STORED(),
+    # The id is also a column: a query maps Whoosh's document numbers to ids without reading
+    # every hit's stored fields.
+    return Schema(id=ID(stored=True, unique=True, sortable=True), path=STORED(),
                   title=TEXT(analyzer=_SPACE_SEPARATED, field_boost=TITLE_BOOST, phrase=False),
                   body=TEXT(analyzer=_SPACE_SEPARATED, phrase=False))
 
@@ -167,16 +169,18 @@ def _cores() -> int:
 # Query
 
 
-def _query_words(reader, evaluation: Evaluation) -> list[tuple[str, str]]:
+def _query_words(reader, evaluation: Evaluation, group_of) -> list[tuple[str, str]]:
     """(field, word) pairs for BM25F: every substring of the query's terms (2 to MAX_WORD
     characters) that is a word of that field in the index. jieba's search mode cuts a text into
     its words and the longer words that contain them; the index holds what it cut from the
-    documents, so the query's words are found there without cutting the query."""
+    documents, so the query's words are found there without cutting the query. A department
+    term's words are those of the name as typed (as the browser's word bonus): every other name's
+    words (发展, 改革, 委员会 …) would score nearly every document."""
     pairs = {}
     for term, _ in evaluation.results:
         if term.exclude:
             continue
-        for alternative in term.alternatives:
+        for alternative in (term.text,) if group_of(term) is not None else term.alternatives:
             for start in range(len(alternative) - 1):
                 for end in range(start + 2, min(len(alternative), start + MAX_WORD) + 1):
                     for name in ("title", "body"):
@@ -185,14 +189,24 @@ def _query_words(reader, evaluation: Evaluation) -> list[tuple[str, str]]:
     return list(pairs)
 
 
-def _bm25(searcher, evaluation: Evaluation) -> dict[str, float]:
-    """Document id -> BM25F score of the query's words (absent: no word occurs)."""
-    words = _query_words(searcher.reader(), evaluation)
-    if not words:
-        return {}
-    query = Or([WhooshTerm(name, word) for name, word in words])
-    results = searcher.search(query, limit=None)
-    return {searcher.stored_fields(docnum)["id"]: score for score, docnum in results.top_n}
+def _bm25(searcher, evaluation: Evaluation, group_of, wanted: dict[str, int]) -> tuple[dict[int, float], dict[int, str]]:
+    """BM25F scores of the query's words for the wanted documents (id -> result number), by
+    result number (absent: no word occurs), and every wanted document's file path. Only the wanted
+    documents are scored (a filter of their Whoosh document numbers, found by the id column)."""
+    reader = searcher.reader()
+    ids = reader.column_reader("id")
+    docnums = {}
+    for docnum in reader.all_doc_ids():  # live documents only
+        number = wanted.get(ids[docnum])
+        if number is not None:
+            docnums[docnum] = number
+    words = _query_words(reader, evaluation, group_of)
+    scores = {}
+    if words and docnums:
+        results = searcher.search(Or([WhooshTerm(name, word) for name, word in words]), limit=None,
+                                  filter=set(docnums))
+        scores = {docnums[docnum]: score for score, docnum in results.top_n}
+    return scores, docnums
 
 
 def _day(value: str | None) -> int | None:
@@ -244,18 +258,20 @@ def search(index_dir: Path, query: str, *, site_dir: Path | None = None, year: i
     docs = [d for d in bundle.matching(evaluation) if all(test(d) for test in tests)]
     # Result numbers to ids: from the index's list when it describes this bundle, else (a build
     # swapped the site in and has not updated this index yet) from each result's row.
-    ids = head["ids"] if head["build"] == bundle.base["build"] else None
-    id_of = (lambda d: ids[d]) if ids is not None else (lambda d: bundle.row(d)["id"])
+    if head["build"] == bundle.base["build"]:
+        wanted = {head["ids"][d]: d for d in docs}
+    else:
+        wanted = {bundle.row(d)["id"]: d for d in docs}
     positive = [(term, hits) for term, hits in evaluation.results if not term.exclude]
     with whoosh_index.open_dir(index_dir / WHOOSH_DIR).searcher(weighting=BM25F()) as searcher:
-        bm25 = _bm25(searcher, evaluation) if docs else {}
-        scored = sorted(((bm25.get(id_of(d), 0.0) + META_BONUS * sum(hits[d].meta for _, hits in positive), d)
+        bm25, docnums = _bm25(searcher, evaluation, bundle.group, wanted) if docs else ({}, {})
+        scored = sorted(((bm25.get(d, 0.0) + META_BONUS * sum(hits[d].meta for _, hits in positive), d)
                          for d in docs), key=lambda item: (-item[0], item[1]))
         shown = scored if limit is None else scored[:limit]
-        paths = {}
-        for _, d in shown:
-            found = searcher.document(id=id_of(d))
-            paths[d] = found["path"] if found else ""
+        paths = dict.fromkeys((d for _, d in shown), "")
+        for docnum, d in docnums.items():
+            if d in paths:
+                paths[d] = searcher.stored_fields(docnum)["path"]
     needles = [alternative for term, _ in positive for alternative in term.alternatives]
     results = []
     for score, d in shown:

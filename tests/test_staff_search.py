@@ -105,7 +105,7 @@ def test_the_query_is_ranked_by_every_jieba_word_it_holds_without_cutting_it(bui
         reader = searcher.reader()
         for query in ["营商环境", "进一步优化营商环境", "重点工作目标的通知", "区发展改革委", "电动自行车 发展"]:
             evaluation = bundle.evaluate_all(bundle.parse(query))
-            found = {word for _, word in staff_search._query_words(reader, evaluation)}
+            found = {word for _, word in staff_search._query_words(reader, evaluation, bundle.group)}
             cut = {word for word in tokenizer.words(query) if ("body", word) in reader or ("title", word) in reader}
             assert cut and cut <= found, query
 
