@@ -5,7 +5,7 @@ Both sides read a query the same way:
 * whitespace separates terms, and every term must occur (`2024 招商`);
 * `"…"` (also “…”) is one exact term, whitespace inside it ignored, never expanded;
 * `-term` or `-"…"` excludes documents containing it;
-* `title:…` and `doc_number:…` look in that field only;
+* `title:…` and `doc_number:…` (标题：…, 文号：…) look in that field only;
 * an unquoted term that is a department's name or short form also matches the department's
   other names (发改委 finds 区发展改革委) — the one place where a result need not contain the term;
 * terms match as substrings of the folded text (archive.tokenizer.fold) of what the document's
@@ -23,7 +23,11 @@ from typing import Any, Iterable
 
 from archive.tokenizer import DROPPED, fold
 
-FIELD_PREFIXES = ("title", "doc_number")
+# A term written prefix:text looks in one field only; the prefix in English or Chinese, the colon
+# half- or full-width (标题：规划).
+FIELD_PREFIXES = {"title": "title", "标题": "title", "doc_number": "doc_number", "文号": "doc_number",
+                  "发文字号": "doc_number"}
+FIELD_COLONS = (":", "：")
 QUOTES = {"“": '"', "”": '"', "＂": '"'}
 MINUS = ("-", "－")
 # Separates metadata values in the folded metadata field so no match spans two of them; folding
@@ -91,9 +95,9 @@ def parse_query(query: str, aliases: dict[str, tuple[str, ...]] | None = None) -
             index = end
         field = None
         if not phrase:
-            name, colon, rest = raw.partition(":")
-            if colon and name in FIELD_PREFIXES and rest:
-                field, raw = name, rest
+            at = min((raw.find(colon) for colon in FIELD_COLONS if colon in raw), default=-1)
+            if raw[:at] in FIELD_PREFIXES and 0 < at < len(raw) - 1:
+                field, raw = FIELD_PREFIXES[raw[:at]], raw[at + 1:]
         folded = fold(raw)
         if not folded:
             continue

@@ -1,5 +1,5 @@
-"""The browser search bundle (format 3): a suffix array per segment of documents, served as
-static .js pages. Format and reasoning: search/README.md.
+"""The browser search bundle (format 4, its layout in archive/bundle_format.py): a suffix array per
+segment of documents, served as static .js pages. Format and reasoning: search/README.md.
 
 In short: every document gets a number (newest first) and one folded text, its metadata, a
 separator, its body. Documents are cut into segments (content-defined, so editing one document
@@ -38,6 +38,8 @@ import numpy as np
 from pydivsufsort import divsufsort, kasai
 
 from archive import urls
+from archive.bundle_format import (ALPHABET, BITMAP, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, WORD_MAX,
+                                   client_format)
 from archive.cache import read_pickle, write_pickle
 from archive.departments import DepartmentTable
 from archive.document import DOC_TYPES
@@ -45,10 +47,8 @@ from archive.query import SEPARATOR, department_aliases
 from archive.shown import Shown, shown_documents
 from archive.tokenizer import ANALYSIS_VERSION, Segmenter, fold, fold_table_for, segmenter
 
-FORMAT_VERSION = 4
 ANALYSIS_FORMAT = 2  # what _analyse returns (2: words as one string)
-ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-BITMAP = "~"  # a document list written as a bitmap, 6 documents per character, starts with this
+FREQUENT_KIND, BUCKET_KIND, WORD_KIND = (RECORD_KINDS.index(kind) for kind in "fbw")
 CONTEXT = 12  # characters of context a suffix keeps at most; longer terms are checked against text
 FREQUENT = 256  # occurrences in a segment from which a string's document list is stored whole
 SHARD_TARGET = 6_000  # characters per shard file the shard counts aim at
@@ -436,7 +436,7 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
             in_metadata = _doc_lists_column(lists[1][0], lists[1][1], distinct, count)
             for key, a, m in zip(distinct.tolist(), every, in_metadata):
                 gram = chr(chars[key]) if length == 1 else chr(chars[key // sigma]) + chr(chars[key % sigma])
-                gram_records.append((gram, _record(0, gram, varints([len(a)]) + a + m)))
+                gram_records.append((gram, _record(FREQUENT_KIND, gram, varints([len(a)]) + a + m)))
         del keys, docs, metas
 
     # jieba words -> documents: 2-character words beside the grams, longer ones in root records.
@@ -447,10 +447,10 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     long_words: dict[str, list[tuple[str, str]]] = {}
     for word in sorted(word_docs):
         payload = doc_list(np.array(word_docs[word]), count)
-        if len(word) > 18:
+        if len(word) > WORD_MAX:
             continue  # a record's key holds at most 15 characters past the root
         if len(word) <= 2:
-            gram_records.append((word, _record(1, word, payload)))
+            gram_records.append((word, _record(WORD_KIND, word, payload)))
         else:
             long_words.setdefault(word[:3], []).append((word[3:], payload))
     shard_count, shards = _shards(gram_records, SHARD_TARGET)
@@ -488,7 +488,7 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     # jieba words. Records come back as strings, one per root: whole-segment arrays here would be
     # the build's peak memory.
     words = {(ord(r[0]) << 42) | (ord(r[1]) << 21) | ord(r[2]):
-             "".join(_record(2, suffix, payload) for suffix, payload in long_words[r]) for r in long_words}
+             "".join(_record(WORD_KIND, suffix, payload) for suffix, payload in long_words[r]) for r in long_words}
     keys, records = [], []
     pages: list[str] = []
     for low, high in zip(cuts, np.r_[cuts[1:], len(previous)]):
@@ -571,7 +571,7 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
             every = doc_list(docs, count)
             frequent_rows.append(int(start))
             frequent_lengths.append(ell)
-            frequent_records.append(_record(0, key[3:], varints([len(every)]) + every + doc_list(meta_docs, count)))
+            frequent_records.append(_record(FREQUENT_KIND, key[3:], varints([len(every)]) + every + doc_list(meta_docs, count)))
 
     # Buckets: the suffixes below each frequent string (or infrequent root), front-coded.
     depth = np.where(frequent_depth == 0, 3, frequent_depth + 1)
@@ -612,11 +612,11 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
     bucket_char_end = entry_end[np.r_[np.nonzero(first)[0][1:] - 1, len(member) - 1]] if len(member) else np.array([], np.int64)
     bucket_char_start = np.r_[0, bucket_char_end[:-1]]
     bucket_units = np.bincount(bucket_of, weights=entry_units, minlength=int(first.sum())).astype(np.int64)
-    # Record heads (kind 1, key suffix, payload length) vectorised too: buckets are many.
+    # Record heads (bucket kind, key suffix, payload length) vectorised too: buckets are many.
     key_len = bucket_len - 3
     key_owner, key_within = _ragged(key_len)
     head_codes, head_lengths = _interleave([
-        _one(_DIGITS[16 + key_len]),
+        _one(_DIGITS[BUCKET_KIND * 16 + key_len]),
         (key_len, codes[position[bucket_first][key_owner].astype(np.int64) + 3 + key_within]),
         _varint_column(bucket_units),
     ])
@@ -627,7 +627,7 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
     # Records in (first row, frequent before bucket, key length) order, so each root's records are a run.
     freq_lengths, freq_codes = _column_of_strings(frequent_records)
     row = np.r_[np.array(frequent_rows, np.int64), bucket_first].astype(np.int64)
-    kind = np.r_[np.zeros(len(frequent_rows), np.int64), np.ones(len(bucket_first), np.int64)]
+    kind = np.r_[np.full(len(frequent_rows), FREQUENT_KIND, np.int64), np.full(len(bucket_first), BUCKET_KIND, np.int64)]
     order = np.lexsort((np.r_[np.array(frequent_lengths, np.int64), bucket_len], kind, row))
     lengths = np.r_[freq_lengths, bucket_lengths].astype(np.int64)
     source = np.r_[freq_codes, bucket_codes].astype(np.uint32)
@@ -655,7 +655,7 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
         ends = item_end[first_item:last_item]
         starts_here = item_start[first_item:last_item]
         skeleton = [_skeleton_entry(_text(item_codes[starts_here[i]:ends[i]]))
-                    for i in np.nonzero(item_kind[first_item:last_item] == 0)[0]]
+                    for i in np.nonzero(item_kind[first_item:last_item] == FREQUENT_KIND)[0]]
         directory = []
         i = 0
         while i < len(ends):
@@ -687,7 +687,7 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
 def _page_entry(record: str, page: int) -> str:
     """Directory entry (kind 3): the page's first record's key suffix and the page number."""
     key_length = ALPHABET.index(record[0]) % 16
-    return ALPHABET[3 * 16 + key_length] + record[1:1 + key_length] + varints([page])
+    return ALPHABET[PAGE_KIND * 16 + key_length] + record[1:1 + key_length] + varints([page])
 
 
 def _skeleton_entry(record: str) -> str:
@@ -746,8 +746,11 @@ def _script(name: str, data: Any) -> str:
 def _row(doc: Shown, url: str, analysis: dict, pieces: list[str]) -> list:
     """Display metadata, the folded metadata field (to check long terms), the piece count and the
     first piece: a result's row and its opening, where most snippets are, come in one file."""
-    return [doc.id, url, doc.title, doc.date or "", doc.doc_type, doc.fields["departments"],
-            doc.meta.get("doc_number") or "", doc.meta.get("source") or "", analysis["meta"], len(pieces), pieces[0]]
+    fields = {"id": doc.id, "url": url, "title": doc.title, "date": doc.date or "", "doc_type": doc.doc_type,
+              "departments": doc.fields["departments"], "doc_number": doc.meta.get("doc_number") or "",
+              "source": doc.meta.get("source") or "", "meta": analysis["meta"], "pieces": len(pieces),
+              "opening": pieces[0]}
+    return [fields[name] for name in ROW_FIELDS]
 
 
 def text_pieces(text: str) -> list[str]:
@@ -869,6 +872,7 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     origin, runs = date_runs([doc.date for doc in documents])
     base = {
         "version": FORMAT_VERSION,
+        "format": client_format(),
         "count": count,
         "context": CONTEXT,
         "opening": OPENING,

@@ -1,29 +1,34 @@
 /* Archive search in the browser: window.ArchiveSearch.ready and ArchiveSearch.search(query, options).
  *
  * Twin of archive/query.py (query meaning) and reader of what archive/search_index.py writes
- * (format 3, described in search/README.md). Index files are .js files that call
+ * (format 4, described in search/README.md; its constants arrive in base.js). Index files are .js files that call
  * ArchiveSearch.register(name, data), loaded through <script> tags so the archive also works from
  * file:// and under a CSP of script-src 'self' (no fetch, no eval).
  */
 (function (global) {
   'use strict';
 
-  var ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-  var DIGIT = {};
-  for (var a = 0; a < ALPHABET.length; a++) DIGIT[ALPHABET.charAt(a)] = a;
-  // Same set as archive/tokenizer.py DROPPED: whitespace and control characters vanish when folding.
-  var DROPPED = {};
-  '\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff\x7f'
-    .split('').forEach(function (c) { DROPPED[c] = true; });
-  for (var code = 0; code < 0x20; code++) DROPPED[String.fromCharCode(code)] = true;
-  var QUOTES = { '\u201c': '"', '\u201d': '"', '\uff02': '"' };
-  var MINUS = { '-': true, '\uff0d': true };
-  var FIELD_PREFIXES = { title: true, doc_number: true };
-  var SEPARATOR = '\x00';
+  // The bundle's layout and the query syntax come from the bundle itself (base.js `format`,
+  // declared once in archive/bundle_format.py): this file holds no copy of them. useFormat sets
+  // these from it before anything is decoded.
+  var FORMAT = null, DIGIT = {}, ROW = {}, DROPPED = {}, QUOTES = {}, MINUS = {}, FIELD_PREFIXES = {}, FIELD_COLONS = [];
   var SNIPPET_RESULTS = 100;  // results of one page that get a snippet (see search)
-  var MAX_CHUNKS = 4;  // pieces of a term longer than the stored context looked up; the rest is checked in text
-  var META_WEIGHT = 3, WORD_BONUS = 1.5;
   var MEMO_SIZE = 32;  // queries whose matches are kept for repeats and paging
+
+  function useFormat(format) {
+    FORMAT = format;
+    DIGIT = {};
+    Array.from(format.alphabet).forEach(function (c, i) { DIGIT[c] = i; });
+    ROW = {};
+    format.row.forEach(function (name, i) { ROW[name] = i; });
+    DROPPED = {};
+    Array.from(format.dropped).forEach(function (c) { DROPPED[c] = true; });
+    QUOTES = format.quotes;
+    MINUS = {};
+    format.minus.forEach(function (c) { MINUS[c] = true; });
+    FIELD_PREFIXES = format.field_prefixes;
+    FIELD_COLONS = format.field_colons;
+  }
 
   function readVarint(s, i) {
     var value = 0, shift = 0;
@@ -41,10 +46,10 @@
     return out;
   }
 
-  // A document list: delta varints, or '~' and a bitmap of 6 documents per character.
+  // A document list: delta varints, or FORMAT.bitmap and a bitmap of 6 documents per character.
   function decodeList(text) {
     var out = [];
-    if (text.charAt(0) === '~') {
+    if (text.charAt(0) === FORMAT.bitmap) {
       for (var i = 1; i < text.length; i++) {
         var bits = DIGIT[text.charAt(i)];
         for (var b = 0; bits; b++, bits >>= 1) if (bits & 1) out.push((i - 1) * 6 + b);
@@ -79,8 +84,8 @@
       var head = DIGIT[s.charAt(i++)], kind = head >> 4;
       var key = readChars(s, i, head & 15); i = key[1];
       var v = readVarint(s, i); i = v[1];
-      if (kind === 3) { out.pages.push([key[0], v[0]]); continue; }
-      out[['f', 'b', 'w'][kind]].set(key[0], s.slice(i, i + v[0]));
+      if (kind === FORMAT.page_kind) { out.pages.push([key[0], v[0]]); continue; }
+      out[FORMAT.record_kinds[kind]].set(key[0], s.slice(i, i + v[0]));
       i += v[0];
     }
     return out;
@@ -154,9 +159,12 @@
         }
         var field = null;
         if (!phrase) {
-          var colon = raw.indexOf(':');
-          if (colon > 0 && FIELD_PREFIXES[raw.slice(0, colon)] && colon + 1 < raw.length) {
-            field = raw.slice(0, colon); raw = raw.slice(colon + 1);
+          // The first colon of either width, as archive/query.py reads it.
+          var colon = -1;
+          FIELD_COLONS.forEach(function (c) { var at = raw.indexOf(c); if (at >= 0 && (colon < 0 || at < colon)) colon = at; });
+          var prefix = raw.slice(0, colon);
+          if (colon > 0 && Object.prototype.hasOwnProperty.call(FIELD_PREFIXES, prefix) && colon + 1 < raw.length) {
+            field = FIELD_PREFIXES[prefix]; raw = raw.slice(colon + 1);
           }
         }
         var folded = fold(raw);
@@ -172,6 +180,7 @@
     }
 
     function setBase(data) {
+      useFormat(data.format);
       base = data;
       var pairs = Array.from(data.fold);
       for (var i = 0; i + 1 < pairs.length; i += 2) foldMap[pairs[i]] = pairs[i + 1];
@@ -344,14 +353,14 @@
     // The document's text in pieces: the first is in its row, the rest in files of base.block characters.
     function bodyPieces(seg, local, upto) {
       var r = row(seg, local), names = [];
-      for (var k = 1; k < Math.min(upto, r[9]); k++) names.push(seg.key + '/x' + local + '-' + k);
-      return Promise.all(names.map(load)).then(function (rest) { return [r[10]].concat(rest); });
+      for (var k = 1; k < Math.min(upto, r[ROW.pieces]); k++) names.push(seg.key + '/x' + local + '-' + k);
+      return Promise.all(names.map(load)).then(function (rest) { return [r[ROW.opening]].concat(rest); });
     }
 
     // Whether the document's folded text holds alt, and in its metadata: [meta, anywhere].
     function checkText(seg, local, alt, field) {
       return loadRow(seg, local).then(function (r) {
-        var meta = r[8];
+        var meta = r[ROW.meta];
         if (field) return [fieldText(r, field).indexOf(alt) >= 0, fieldText(r, field).indexOf(alt) >= 0];
         if (meta.indexOf(alt) >= 0) return [true, true];
         return bodyPieces(seg, local, Infinity).then(function (pieces) { return [false, fold(pieces.join('')).indexOf(alt) >= 0]; });
@@ -360,8 +369,8 @@
 
     // A metadata field's folded values, as archive.query.folded_fields makes them.
     function fieldText(r, field) {
-      if (field === 'title') return fold(r[2]);
-      return r[6] ? fold(r[6]) : '';
+      if (field === 'title') return fold(r[ROW.title]);
+      return r[ROW.doc_number] ? fold(r[ROW.doc_number]) : '';
     }
 
     // Map global document -> {meta, word} for one term, within `restrict` (a Set) when given.
@@ -399,9 +408,10 @@
         var offsets = [];
         for (var o = 0; o + K <= cps.length; o += K) offsets.push(o);
         if (offsets[offsets.length - 1] !== cps.length - K) offsets.push(cps.length - K);
-        if (offsets.length > MAX_CHUNKS) {
-          var step = (offsets.length - 1) / (MAX_CHUNKS - 1), picked = [];
-          for (var p = 0; p < MAX_CHUNKS; p++) picked.push(offsets[Math.round(p * step)]);
+        var most = FORMAT.max_chunks;
+        if (offsets.length > most) {
+          var step = (offsets.length - 1) / (most - 1), picked = [];
+          for (var p = 0; p < most; p++) picked.push(offsets[Math.round(p * step)]);
           offsets = picked;
         }
         pieces = offsets.map(function (off) { return cps.slice(off, off + K).join(''); });
@@ -433,7 +443,7 @@
     function words(seg, alternatives, hits) {
       return Promise.all(alternatives.map(function (alt) {
         var cps = Array.from(alt);
-        if (cps.length < 2 || cps.length > 18) return null;
+        if (cps.length < FORMAT.word_lengths[0] || cps.length > FORMAT.word_lengths[1]) return null;
         var shard = cps.length <= 2 ? gramShard(seg, alt) : rootShard(seg, cps.slice(0, 3).join(''));
         return load(shard).then(function () {
           var list = cps.length <= 2 ? records(shard, parseRecords).w.get(alt)
@@ -516,7 +526,7 @@
         evaluation.results.forEach(function (r) {
           if (r.term.exclude) return;
           var h = r.hits.get(d);
-          if (h) s += (h.meta ? META_WEIGHT : 1) * (h.word ? WORD_BONUS : 1);
+          if (h) s += (h.meta ? FORMAT.meta_weight : 1) * (h.word ? FORMAT.word_bonus : 1);
         });
         scores.set(d, s);
       });
@@ -578,7 +588,8 @@
         var folded = fold(text);
         return needles.some(function (n) { return folded.indexOf(n) >= 0; });
       };
-      if (metaOnly || r[9] <= 1 || !needles.length || holds(r[10])) return Promise.resolve(snippetParts(r[10], needles));
+      var opening = r[ROW.opening];
+      if (metaOnly || r[ROW.pieces] <= 1 || !needles.length || holds(opening)) return Promise.resolve(snippetParts(opening, needles));
       return bodyPieces(seg, local, Infinity).then(function (pieces) { return snippetParts(pieces.join(''), needles); });
     }
 
@@ -628,8 +639,8 @@
               results: page.map(function (d, i) {
                 var seg = segOf(d), r = row(seg, d - seg.offset);
                 return {
-                  id: r[0], url: r[1], title: r[2], date: r[3] || null, doc_type: r[4],
-                  departments: r[5], doc_number: r[6], source: r[7],
+                  id: r[ROW.id], url: r[ROW.url], title: r[ROW.title], date: r[ROW.date] || null, doc_type: r[ROW.doc_type],
+                  departments: r[ROW.departments], doc_number: r[ROW.doc_number], source: r[ROW.source],
                   snippet: snippets[i],
                   snippet_html: snippets[i].map(function (p) { return p[1] ? '<mark>' + escapeHtml(p[0]) + '</mark>' : escapeHtml(p[0]); }).join(''),
                   score: scores.get(d),

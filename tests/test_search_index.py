@@ -149,6 +149,7 @@ def js_terms(node, query):
 
 
 @pytest.mark.parametrize("query", ["营商环境", '"2024 招商" -会议', "title:重点 doc_number:长府", "發改委", "－招商 “公园城市”",
+                                   "标题:重点 文号：长府", "发文字号:长府 标题：", ":标题:重点", "标题：:重点",
                                    "ＡＢＣ　abc", '"未闭合', "-", "title:", "a\u200bb"])
 def test_javascript_parses_queries_as_python_does(engine, query):
     site, node = engine
@@ -238,3 +239,24 @@ def test_date_runs_never_hand_varints_a_negative_number():
         search_index.varints([3, -1])
     with pytest.raises(ValueError):
         search_index.varints(search_index.np.array([-5] * 100))
+
+
+def test_a_two_character_term_that_is_a_whole_word_earns_the_word_bonus(engine):
+    # Words of two characters are listed in the gram shards; the bonus multiplies a hit's weight.
+    _, node = engine
+    scores = {result["score"] for result in node.search("发展", limit=None)["results"]}
+    assert scores & {1.5, 4.5}, scores
+
+
+def test_the_bundle_carries_its_format_for_the_javascript(engine, tmp_path):
+    import json
+    from archive.bundle_format import client_format
+    site, _ = engine
+    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
+    text = (tmp_path / "site" / "search" / "data" / "base.js").read_text(encoding="utf-8")
+    payload = json.loads(text[text.index(",") + 1:text.rindex(");")])
+    assert payload["format"] == json.loads(json.dumps(client_format()))
+    script = (Path(__file__).resolve().parent.parent / "search" / "archive-search.js").read_text(encoding="utf-8")
+    # The reader holds none of the format's values itself.
+    for value in ("ABCDEFGHIJ", "'~'", "doc_number: true", "\\u3000"):
+        assert value not in script, value

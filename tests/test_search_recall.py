@@ -58,7 +58,8 @@ def draw_queries(site, count_each: int = 40) -> list[str]:
     queries += [f'"{rng.choice(words)}{rng.choice(words)}"' for _ in range(count_each // 4)]  # phrase
     queries += [f"{rng.choice(words)} -{rng.choice(words)}" for _ in range(count_each // 2)]  # exclusion
     queries += [substring(rng.randint(1, 6)).upper() for _ in range(count_each // 4)]
-    queries += ["不存在的词语组合", "zzzz", "ＡＢＣ", "高 质 量", "title:重点工作", "doc_number:长府"]
+    queries += ["不存在的词语组合", "zzzz", "ＡＢＣ", "高 质 量", "title:重点工作", "doc_number:长府", "标题：重点工作",
+                "文号:长府", "发文字号：〔2024〕"]
     return [q for q in dict.fromkeys(queries) if q.strip()]
 
 

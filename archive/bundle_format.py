@@ -1,0 +1,52 @@
+"""The browser bundle's layout and constants, declared once.
+
+archive/search_index.py writes the bundle; search/archive-search.js (and any Python reader) reads
+it. Everything both sides must agree on is here and goes into base.js as `format`
+(`client_format()`), so the JavaScript holds no copy of a constant, a record kind or a row
+position: it reads them from the bundle it is given. Encodings (varints, document lists) are
+described in search/README.md; this module imports nothing heavy, so a reader starts fast.
+"""
+
+from __future__ import annotations
+
+from archive.query import FIELD_PREFIXES, FIELD_COLONS, MINUS, QUOTES, SEPARATOR
+from archive.tokenizer import DROPPED
+
+FORMAT_VERSION = 4
+# Base-64 digits of varints (5 bits a character, the 6th meaning 'more') and of bitmaps.
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+BITMAP = "~"  # a document list written as a bitmap, 6 documents per character, starts with this
+# Record kinds, by number: frequent string -> documents, bucket of suffixes, jieba word ->
+# documents; kind 3 is a page directory entry of a long root.
+RECORD_KINDS = ("f", "b", "w")
+PAGE_KIND = 3
+# A document's result row (m<i>.js), field by field.
+ROW_FIELDS = ("id", "url", "title", "date", "doc_type", "departments", "doc_number", "source", "meta",
+              "pieces", "opening")
+WORD_MIN, WORD_MAX = 2, 18  # lengths of the jieba words listed for the ranking bonus
+MAX_CHUNKS = 4  # pieces of a term longer than the stored context looked up; the rest is checked in text
+# Ranking: a term's hit counts this much more in the metadata than in the body, and this much
+# more again when the term is a whole jieba word of the document.
+META_WEIGHT = 3
+WORD_BONUS = 1.5
+
+
+def client_format() -> dict:
+    """What base.js carries for the JavaScript reader: the layout above and the query syntax."""
+    return {
+        "alphabet": ALPHABET,
+        "bitmap": BITMAP,
+        "record_kinds": list(RECORD_KINDS),
+        "page_kind": PAGE_KIND,
+        "row": list(ROW_FIELDS),
+        "word_lengths": [WORD_MIN, WORD_MAX],
+        "max_chunks": MAX_CHUNKS,
+        "meta_weight": META_WEIGHT,
+        "word_bonus": WORD_BONUS,
+        "dropped": "".join(sorted(DROPPED)),
+        "quotes": QUOTES,
+        "minus": list(MINUS),
+        "field_prefixes": FIELD_PREFIXES,
+        "field_colons": list(FIELD_COLONS),
+        "separator": SEPARATOR,
+    }
