@@ -9,8 +9,8 @@ the row. `Bundle.row` and `Bundle.text` give a document's result row and its who
 snippets). The browser's jieba-word bonus is ranking only and is not read here: staff search ranks
 with Whoosh.
 
-Constants come from the bundle's base.js (context, aliases, dates); the digit alphabet and the
-bitmap mark are the writer's (see ALPHABET). The query is parsed by
+The format's layout and constants come from archive/bundle_format.py (the declaration the writer
+and base.js's `format` share) and base.js (context, aliases, dates). The query is parsed by
 archive.query.parse_query with the aliases base.js holds. Nothing heavy is imported: staff search
 must answer in a fraction of a second.
 
@@ -26,18 +26,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from archive.bundle_format import ALPHABET, BITMAP, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS
 from archive.query import Term, parse_query
 from archive.tokenizer import fold
 
 REGISTER = "ArchiveSearch.register("
-MAX_CHUNKS = 4  # pieces of a long term looked up (as archive-search.js): cost only, the set is exact
 EPOCH = date(1970, 1, 1)
-# The writer's digit alphabet and bitmap mark (archive/search_index.py ALPHABET, BITMAP). Importing
-# them from there loads numpy and pydivsufsort, 0.18 s of a command meant to take 0.5 s, and
-# base.js does not carry them yet: tests/test_bundle_reader.py holds these equal to the writer's
-# until the writer declares its format in a module of its own (issue 10, item 7).
-ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-BITMAP = "~"
+ROW = {name: index for index, name in enumerate(ROW_FIELDS)}
 DIGIT = {char: value for value, char in enumerate(ALPHABET)}
 
 
@@ -125,10 +120,10 @@ def _parse_records(s: str, start: int = 0, end: int | None = None) -> Records:
         kind = head >> 4
         key, i = _read_chars(s, i + 1, head & 15)
         size, i = _read_varint(s, i)
-        if kind == 3:
+        if kind == PAGE_KIND:
             out.pages.append((key, size))
             continue
-        getattr(out, "fbw"[kind])[key] = s[i:i + size]
+        getattr(out, RECORD_KINDS[kind])[key] = s[i:i + size]
         i += size
     return out
 
@@ -401,7 +396,7 @@ class Bundle:
         if field_name:
             found = alt in field_text(row, field_name)
             return found, found
-        if alt in row[8]:
+        if alt in row[ROW["meta"]]:
             return True, True
         return False, alt in fold(self._text(seg, local))
 
@@ -416,10 +411,7 @@ class Bundle:
     def row(self, doc: int) -> dict[str, Any]:
         """A result's row as the browser shows it."""
         seg = self.segment_of(doc)
-        r = self.load(f"{seg.key}/m{doc - seg.offset}")
-        return {"id": r[0], "url": r[1], "title": r[2], "date": r[3] or None, "doc_type": r[4],
-                "departments": r[5], "doc_number": r[6], "source": r[7], "meta": r[8], "pieces": r[9],
-                "opening": r[10]}
+        return dict(zip(ROW_FIELDS, self.load(f"{seg.key}/m{doc - seg.offset}")))
 
     def text(self, doc: int) -> str:
         seg = self.segment_of(doc)
@@ -427,7 +419,7 @@ class Bundle:
 
     def _text(self, seg: Segment, local: int) -> str:
         row = self.load(f"{seg.key}/m{local}")
-        return row[10] + "".join(self.load(f"{seg.key}/x{local}-{k}") for k in range(1, row[9]))
+        return row[ROW["opening"]] + "".join(self.load(f"{seg.key}/x{local}-{k}") for k in range(1, row[ROW["pieces"]]))
 
     # -- filters (archive-search.js filterTest) --------------------------------------------------
 
@@ -445,8 +437,8 @@ class Bundle:
 def field_text(row: list, field_name: str) -> str:
     """A metadata field's folded value from a row, as archive.query.folded_fields makes it."""
     if field_name == "title":
-        return fold(row[2])
-    return fold(row[6]) if row[6] else ""
+        return fold(row[ROW["title"]])
+    return fold(row[ROW["doc_number"]]) if row[ROW["doc_number"]] else ""
 
 
 def _from_units(units: str) -> str:

@@ -279,7 +279,7 @@ def search(index_dir: Path, query: str, *, site_dir: Path | None = None, year: i
         meta_only = all(hits[d].meta for _, hits in positive) if positive else False
         results.append({
             "id": row["id"], "source": row["source"], "path": paths[d], "url": row["url"],
-            "title": row["title"], "date": row["date"], "doc_type": row["doc_type"],
+            "title": row["title"], "date": row["date"] or None, "doc_type": row["doc_type"],
             "departments": row["departments"], "doc_number": row["doc_number"] or None,
             "snippet": _snippet(bundle, d, row, needles, meta_only), "score": round(score, 4),
         })

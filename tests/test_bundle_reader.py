@@ -138,10 +138,6 @@ def test_the_queries_took_every_path_of_the_reader(lowered, monkeypatch):
     assert all(count > 0 for count in seen.values()), seen
 
 
-def test_the_readers_digits_are_the_writers():
-    assert (bundle_reader.ALPHABET, bundle_reader.BITMAP) == (search_index.ALPHABET, search_index.BITMAP)
-
-
 @pytest.mark.parametrize("text", ["发展", "𠀀𠀁发展𠀂", "a𝒜b", ""])
 def test_units_are_javascripts_utf16_code_units(text):
     units = bundle_reader._units(text)
