@@ -76,10 +76,10 @@ def _read(index_dir: Path) -> dict[str, Any] | None:
 def _fingerprint(doc: Any) -> str:
     """What tells a changed document: its metadata and body (marshal format 2 keeps no
     back-references, so equal values give equal bytes; JSON was 3x slower at 10,000 documents)."""
-    from archive.search_index import content_hash
     try:
         return hashlib.sha256(marshal.dumps((doc.meta, doc.fields, doc.text, doc.url), 2)).hexdigest()
     except ValueError:  # a value marshal cannot write
+        from archive.search_index import content_hash
         return content_hash(doc)
 
 
@@ -123,8 +123,8 @@ def update_index(site: Any, index_dir: Path, bundle_store: Path, site_dir: Path)
             if words is None:
                 words = " ".join(sorted(set(tokenizer.words(word_text(doc.fields, doc.text)))))
             title = fold(doc.title)
-            # The title's words are the document's words found in its title: jieba cuts each line
-            # of word_text on its own, and the title is one of them.
+            # The title's words: the document's words that occur in its title (a line of word_text,
+            # which jieba cuts line by line), so ranking never needs jieba for a cached document.
             ranked[doc.id] = (" ".join(word for word in words.split() if word in title), words,
                               str(doc.doc.path or ""))
         del cached
