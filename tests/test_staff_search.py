@@ -115,10 +115,7 @@ def search_head(index_dir: Path) -> dict:
     return read_pickle(index_dir / staff_search.STORE)
 
 
-@pytest.mark.parametrize("parallel_min", [1, 1000])
-def test_an_edited_index_returns_what_one_rebuilt_from_empty_returns(tmp_path, monkeypatch, parallel_min):
-    # 1: the first build runs Whoosh's multiprocess writer; 1000: its plain writer.
-    monkeypatch.setattr(staff_search, "PARALLEL_MIN", parallel_min)
+def test_an_edited_index_returns_what_one_rebuilt_from_empty_returns(tmp_path):
     site = load_site(CONTENT)
     rebuild(site, tmp_path / "edited")
     site.entries[3].doc.body += "\n\n营商环境持续优化，营商环境建设取得成效。"
