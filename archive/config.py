@@ -36,6 +36,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("site.description", str, "上海市长宁区人民政府公开文件的检索与浏览", "One-line description for the home page and feed."),
     Option("site.base_url", str, "", "Absolute URL the site is served from (used only in sitemap.xml and the feed); empty keeps them relative."),
     Option("site.author", str, "上海市长宁区人民政府", "Publisher named in the Atom feed."),
+    # The footer of a government website (GB/T 41480 / 政府网站与政务新媒体 rules): each line is shown only when set.
+    Option("footer.organizer", str, "", "主办单位: the body that runs the site, shown in the footer when set."),
+    Option("footer.contact", str, "", "联系方式: a telephone number or address for questions, shown in the footer when set."),
+    Option("footer.site_code", str, "", "网站标识码: the government website code, shown in the footer when set."),
+    Option("footer.icp", str, "", "ICP 备案号 (e.g. 沪ICP备00000000号), shown in the footer when set."),
+    Option("footer.police_record", str, "", "公安备案号 (e.g. 沪公网安备 00000000000000号), shown in the footer when set."),
     Option("paths.sources", str, "sources", "Folder of raw documents that `build.py ingest` reads."),
     Option("paths.content", str, "content", "Folder of normalized Markdown documents with front-matter."),
     Option("paths.templates", str, "templates", "Folder of Jinja2 templates."),

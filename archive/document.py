@@ -79,6 +79,33 @@ class Document:
         return int(self.sort_date[:4]) if self.sort_date else None
 
 
+class OfDocument:
+    """For a view of one document (the site's Entry, search's Shown): its id, title, dates and
+    front-matter, read through to the Document in its `doc` attribute."""
+
+    doc: Document
+
+    @property
+    def id(self) -> str:
+        return self.doc.id
+
+    @property
+    def title(self) -> str:
+        return self.doc.title
+
+    @property
+    def date(self) -> str | None:
+        return self.doc.date
+
+    @property
+    def sort_date(self) -> str | None:
+        return self.doc.sort_date
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.doc.meta
+
+
 class _Loader(SAFE_LOADER):
     """Safe loader that leaves dates as text, so an impossible date is a validation message, not a crash."""
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Protocol
 
 from archive import urls
-from archive.document import DOC_TYPES, Document, DocumentError, load_document
+from archive.document import DOC_TYPES, Document, DocumentError, OfDocument, load_document
 
 # How far a related-documents search looks along each shared department, topic or type list
 # (on both sides of the document, in time). It bounds the work per document, so 100,000
@@ -60,6 +60,13 @@ _DOC_NUMBER_TAIL = rf"[{re.escape(_BRACKETS_OPEN)}]\s*((?:19|20)\d{{2}})\s*[{re.
 _CITATION = re.compile(rf"《([^《》\n]{{{MIN_CITED_TITLE},200}})》|{_DOC_NUMBER_TAIL}")
 _DOC_NUMBER = re.compile(rf"^\s*([^\s{re.escape(_BRACKETS_OPEN)}]+?)\s*{_DOC_NUMBER_TAIL}")
 _SPACE = re.compile(r"\s+")
+# The departments index groups bodies under these headings, in this order: the district's leading
+# organs first, then the government's working departments, streets and towns, district enterprises and
+# other district bodies, bodies above the district, and names the department table does not hold.
+# A body's group follows from the table's kind and level; among kind "other", from its name.
+_LEADING_ORGAN = re.compile(r"人民政府$|人民代表大会|政治协商会议|中共|人民法院|人民检察院|监察委员会|政法委员会")
+DEPARTMENT_GROUPS = ("区委、区人大、区政府、区政协和司法机关", "区政府工作部门", "街道和镇", "区属企业",
+                     "其他区级机构", "市级机关", "国家机关", "其他单位")
 # Zero-width matches so that overlapping bigrams are all found, at the regex engine's speed. The body
 # keeps a fixed quarter of its bigrams (those whose first character's code point is a multiple of
 # four): every document samples the same ones, so sampled overlaps still compare like for like.
@@ -127,9 +134,15 @@ class TaskRow:
     lead: list[Term]
     support: list[Term]
 
+    @property
+    def anchor(self) -> str:
+        """The row's id on the document page ("task-10"), that department pages link to; "" when the
+        row has no plain number to name it by."""
+        return f"task-{self.number}" if self.number.isdigit() else ""
+
 
 @dataclass(eq=False)
-class Entry:
+class Entry(OfDocument):
     """A document in the site: the Document plus everything assemble() worked out about it."""
 
     doc: Document
@@ -149,22 +162,6 @@ class Entry:
     cited_by: list["Entry"] = field(default_factory=list)
     citation_texts: dict[str, "Entry"] = field(default_factory=dict)  # text in the body -> the entry it names
     digest: str = ""  # Features.digest: pages that show this document change when it changes
-
-    @property
-    def id(self) -> str:
-        return self.doc.id
-
-    @property
-    def title(self) -> str:
-        return self.doc.title
-
-    @property
-    def date(self) -> str | None:
-        return self.doc.date
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.doc.meta
 
     def task_groups(self) -> list[tuple[str, list[TaskRow]]]:
         """Task rows in runs sharing one area (领域), as the printed table merges them."""
@@ -194,6 +191,17 @@ class Collection:
     def page_count(self, page_size: int) -> int:
         return max(1, -(-len(self.entries) // page_size))
 
+    def per_year(self) -> list[tuple[int, int]]:
+        """(year, number of documents) from the first year to the last, years without documents
+        included as 0 so that a chart keeps its time scale; undated documents are not counted."""
+        counts: dict[int, int] = defaultdict(int)
+        for entry in self.entries:
+            if entry.doc.year is not None:
+                counts[entry.doc.year] += 1
+        if not counts:
+            return []
+        return [(year, counts.get(year, 0)) for year in range(min(counts), max(counts) + 1)]
+
 
 @dataclass
 class Site:
@@ -219,6 +227,17 @@ class Site:
         yield from self.departments
         yield from self.topics
         yield from self.types
+
+    def department_groups(self) -> list[tuple[str, list[Collection]]]:
+        """The departments under their DEPARTMENT_GROUPS heading, in that order, empty groups left out."""
+        grouped: dict[str, list[Collection]] = {group: [] for group in DEPARTMENT_GROUPS}
+        for collection in self.departments:
+            grouped[collection.group].append(collection)
+        return [(group, members) for group, members in grouped.items() if members]
+
+    def per_year(self) -> list[tuple[int, int]]:
+        """(year, number of documents) over the whole archive, as Collection.per_year."""
+        return Collection("year", "all", "", entries=self.entries).per_year()
 
 
 def features(doc: Document) -> Features:
@@ -456,7 +475,7 @@ class _Indexer:
                 self._departments[name] = self._department(canonical)
             else:
                 slug = dept.slug if dept is not None and dept.slug else urls.hashed_slug("d", name)
-                self._departments[name] = Collection("department", slug, name, group=dept.kind if dept else "其他")
+                self._departments[name] = Collection("department", slug, name, group=_department_group(dept, name))
         return self._departments[name]
 
     def _topic(self, label: str) -> Collection:
@@ -488,6 +507,23 @@ class _Indexer:
         order = {name: index for index, name in enumerate(self._department_order)}
         unique = {id(c): c for c in self._departments.values() if c is not None}.values()
         return sorted(unique, key=lambda c: (order.get(c.label, len(order)), c.label))
+
+
+def _department_group(dept: Any, name: str) -> str:
+    """The DEPARTMENT_GROUPS heading a department is listed under (see there)."""
+    if dept is None:
+        return DEPARTMENT_GROUPS[7]
+    if dept.level == "市":
+        return DEPARTMENT_GROUPS[5]
+    if dept.level == "国家":
+        return DEPARTMENT_GROUPS[6]
+    if dept.kind == "委办局":
+        return DEPARTMENT_GROUPS[1]
+    if dept.kind == "街镇":
+        return DEPARTMENT_GROUPS[2]
+    if name.endswith(("公司", "集团")):
+        return DEPARTMENT_GROUPS[3]
+    return DEPARTMENT_GROUPS[0] if _LEADING_ORGAN.search(name) else DEPARTMENT_GROUPS[4]
 
 
 def _unique(terms: list[Term]) -> list[Term]:

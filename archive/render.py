@@ -15,7 +15,9 @@ with the number of documents, except the sitemap files, which are split per the 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import uuid
 from dataclasses import dataclass
@@ -43,6 +45,16 @@ SITEMAP_URLS = 50_000
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "object-src 'none'; base-uri 'none'; form-action 'self'")
 _UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
+# A body with at least this many section headings gets a table of contents and a back-to-top link.
+TOC_MIN_HEADINGS = 4
+# The parts of an official document (GB/T 9704) that are set apart from its paragraphs, recognised by
+# their text: 主送机关 (a short line ending in a colon, before the text), the 附件 note, the 成文日期,
+# and the 发文机关署名 standing right above it.
+_ADDRESSEE = re.compile(r"^[^。；！？]{2,120}[：:]$")
+_ATTACHMENT_NOTE = re.compile(r"^附件[：:]")
+_SIGN_DATE = re.compile(r"^[0-9〇零一二三四五六七八九]{4}年[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日$")
+_SIGNATURE = re.compile(r"^[^。；，,：:！？]{2,40}$")
+ADDRESSEE_SEARCH = 2  # the 主送机关 is one of the first paragraphs, or there is none
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,41 @@ def markdown() -> MarkdownIt:
 
     md.core.ruler.push("shift_headings", shift_headings)
     md.core.ruler.push("link_citations", _link_citations)
+    md.core.ruler.push("document_parts", _document_parts)
+    md.core.ruler.push("section_ids", _section_ids)
     return md
+
+
+def _document_parts(state: Any) -> None:
+    """Class the top-level paragraphs that an official document sets apart, so that they can be aligned
+    as printed: 主送 flush left, 附件 note, signature and date to the right."""
+    paragraphs = [(i, state.tokens[i + 1].content.strip()) for i, token in enumerate(state.tokens)
+                  if token.type == "paragraph_open" and token.level == 0]
+    for position, (index, text) in enumerate(paragraphs):
+        kind = None
+        if position < ADDRESSEE_SEARCH and _ADDRESSEE.match(text):
+            kind = "addressee"
+        elif _ATTACHMENT_NOTE.match(text):
+            kind = "attachment-note"
+        elif _SIGN_DATE.match(text):
+            kind = "sign-date"
+            # The 发文机关署名: one or two short lines (a joint document) right above the date.
+            for before, previous in reversed(paragraphs[max(0, position - 2):position]):
+                if not _SIGNATURE.match(previous) or state.tokens[before].attrGet("class"):
+                    break
+                state.tokens[before].attrSet("class", "signature")
+        if kind:
+            state.tokens[index].attrSet("class", kind)
+
+
+def _section_ids(state: Any) -> None:
+    """Give each body heading an id (s-1, s-2 …) and list them in env["toc"] as (level, id, text)."""
+    toc = state.env.setdefault("toc", []) if isinstance(state.env, dict) else []
+    for index, token in enumerate(state.tokens):
+        if token.type == "heading_open":
+            anchor = f"s-{len(toc) + 1}"
+            token.attrSet("id", anchor)
+            toc.append((int(token.tag[1]), anchor, state.tokens[index + 1].content))
 
 
 def _link_citations(state: Any) -> None:
@@ -199,6 +245,8 @@ class Renderer:
         brief = {id(entry): _brief(entry) for entry in site.entries}
         planned = [Planned(entry.url, _fingerprint(self._document_view(entry, brief)), ("document", index))
                    for index, entry in enumerate(site.entries)]
+        planned += [Planned(urls.tasks_csv_url(entry.doc), _fingerprint(("tasks", entry.digest)), ("tasks", index))
+                    for index, entry in enumerate(site.entries) if entry.tasks]
         for index, collection in enumerate(site.collections()):
             for number in range(1, collection.page_count(self.page_size) + 1):
                 view = self._collection_view(collection, number, brief)
@@ -210,6 +258,8 @@ class Renderer:
         kind, index, *rest = planned.job
         if kind == "document":
             return self._document_page(site, site.entries[index])
+        if kind == "tasks":
+            return Page(planned.url, task_csv(site.entries[index]))
         collection = (collections if collections is not None else list(site.collections()))[index]
         return self._collection_page(site, collection, rest[0])
 
@@ -222,7 +272,8 @@ class Renderer:
             yield self._render("overview.html", url, site, kind=kind, collections=collections)
         if self._has_template("search.html"):
             yield self._render("search.html", urls.SEARCH, site)
-        yield self._render("404.html", urls.NOT_FOUND, site)
+        # Served for any missing address, at any depth: its links start from the site's absolute root.
+        yield self._render("404.html", urls.NOT_FOUND, site, links=urls.Links(urls.NOT_FOUND, urls.not_found_root(self.base_url)))
         yield self._render("feed.xml", urls.FEED, site, latest=site.entries[:self.feed_size],
                            feed_id=self._atom_id(urls.HOME), entry_id=lambda entry: self._atom_id(entry.url))
         page_urls = list(self._sitemap_urls(site))
@@ -235,8 +286,11 @@ class Renderer:
     def _document_page(self, site: Site, entry: Entry) -> Page:
         links = urls.Links(entry.url)
         citations = {text: links.document(target.doc) for text, target in entry.citation_texts.items()}
+        env: dict[str, Any] = {"citations": citations}
+        body = Markup(self.md.render(entry.doc.body, env))
+        toc = env["toc"] if len(env["toc"]) >= TOC_MIN_HEADINGS else []
         return self._render("document.html", entry.url, site, entry=entry, cited_by_shown=CITED_BY_SHOWN,
-                            body=Markup(self.md.render(entry.doc.body, {"citations": citations})))
+                            body=body, toc=toc, task_departments=task_departments(entry))
 
     def _collection_page(self, site: Site, collection: Collection, number: int) -> Page:
         start = (number - 1) * self.page_size
@@ -266,7 +320,7 @@ class Renderer:
                 len(collection.entries), number, collection.page_count(self.page_size),
                 [brief[id(e)] for e in collection.entries[start:start + self.page_size]])
         if number == 1:
-            view += (len(collection.agenda), [(item.subject, brief[id(e)]) for e, item in collection.agenda[:self.page_size]],
+            view += (collection.per_year(), len(collection.agenda), [(item.subject, brief[id(e)]) for e, item in collection.agenda[:self.page_size]],
                      len(collection.tasks), [(role, row.task, row.number, brief[id(e)])
                                              for e, row, role in collection.tasks[:self.page_size]])
         return view
@@ -292,12 +346,37 @@ class Renderer:
             return False
         return True
 
-    def _render(self, template: str, url: str, site: Site, **context: Any) -> Page:
-        links = urls.Links(url)
+    def _render(self, template: str, url: str, site: Site, links: urls.Links | None = None, **context: Any) -> Page:
+        links = links or urls.Links(url)
         text = self.env.get_template(template).render(
             site=site, config=self.config, page_url=url, root=links.root, url=links,
             page_size=self.page_size, base_url=self.base_url, **context)
         return Page(url, text)
+
+
+def task_departments(entry: Entry) -> list[str]:
+    """The departments named in a document's task table, most tasks first, for its department filter."""
+    counts: dict[str, int] = {}
+    for row in entry.tasks:
+        for term in {term.label: term for term in row.lead + row.support}.values():
+            counts[term.label] = counts.get(term.label, 0) + 1
+    return sorted(counts, key=lambda name: (-counts[name], name))
+
+
+# Columns of the task table as open data: the page's (archive.shown), with each row's area (领域) spelled out.
+TASK_CSV_COLUMNS = (shown.TASK_COLUMNS[0], "领域", *shown.TASK_COLUMNS[1:])
+
+
+def task_csv(entry: Entry) -> str:
+    """A document's key-work-goals table as CSV (one row per task; departments by full name, joined
+    with ；), with a byte-order mark so that spreadsheet programs read the Chinese as UTF-8."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(TASK_CSV_COLUMNS)
+    for row in entry.tasks:
+        writer.writerow([row.number, row.area, row.project, row.task, *row.quarters,
+                         "；".join(term.label for term in row.lead), "；".join(term.label for term in row.support)])
+    return "\ufeff" + text.getvalue()
 
 
 def _fingerprint(view: tuple) -> str:

@@ -9,9 +9,9 @@ segment:
 
 * 1- and 2-character grams -> the documents holding them (and those holding them in the
   metadata), and jieba words -> documents (ranking only);
-* frequent strings (3..CONTEXT characters occurring at least FREQUENT times) -> their documents;
+* frequent strings (3..context characters occurring at least `frequent` times, Limits) -> their documents;
 * buckets: the suffixes below a frequent string (or below an infrequent 3-character root), in
-  suffix order, each with just enough of its context (<= CONTEXT characters, front-coded) to tell
+  suffix order, each with just enough of its context (<= context characters, front-coded) to tell
   it from its neighbours, and its document. A query's range in a bucket is exact; a suffix whose
   stored context ends before the query does is the only candidate left and is checked against the
   document's text.
@@ -49,12 +49,6 @@ from archive.tokenizer import ANALYSIS_VERSION, Segmenter, fold, fold_table_for,
 
 ANALYSIS_FORMAT = 2  # what _analyse returns (2: words as one string)
 FREQUENT_KIND, BUCKET_KIND, WORD_KIND = (RECORD_KINDS.index(kind) for kind in "fbw")
-CONTEXT = 12  # characters of context a suffix keeps at most; longer terms are checked against text
-FREQUENT = 256  # occurrences in a segment from which a string's document list is stored whole
-SHARD_TARGET = 6_000  # characters per shard file the shard counts aim at
-PAGE = 6_000  # a root record longer than this is cut into pages with a directory
-SEGMENT_DOCS = 2_048  # expected documents per segment (a boundary follows 1 in this many documents)
-SEGMENT_MAX = SEGMENT_DOCS + SEGMENT_DOCS // 4  # hard cap: a segment's build stays under 1 GB and ~20 s
 WORD_CHARS = 2_000  # body characters cut into jieba words (see word_text)
 OPENING = 2_000  # characters of a document's text kept in its result row (most snippets are there)
 BLOCK = 8_000  # characters per file of the rest of a document's text
@@ -66,11 +60,31 @@ CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.c
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 EPOCH = dt.date(1970, 1, 1)  # dates are days from it, negative before it
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
-GRAM_CHUNK = 1 << 22  # positions whose 1- or 2-character grams are listed at once: bounds memory
-ROOT_CHUNK = 1 << 17  # suffix-array rows handled at once (whole roots): bounds a segment's memory
 LINK_THREADS = 4  # threads hard-linking segment files into the site
 SHORT = 64  # lists shorter than this are encoded in plain Python (see varints)
 _DIGITS = np.frombuffer(ALPHABET.encode("ascii"), np.uint8).astype(np.uint32)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The thresholds a bundle is built with. The defaults suit real archives; tests lower them so
+    that small fixtures reach every branch (frequent strings, paged roots, long terms, many shards
+    and segments). They travel with each segment's job, so worker processes build with them too."""
+
+    context: int = 12  # characters of context a suffix keeps at most; longer terms are checked against text
+    frequent: int = 256  # occurrences in a segment from which a string's document list is stored whole
+    shard_target: int = 6_000  # characters per shard file the shard counts aim at
+    page: int = 6_000  # a root record longer than this is cut into pages with a directory
+    segment_docs: int = 2_048  # expected documents per segment (a boundary follows 1 in this many documents)
+    segment_max: int = 2_560  # hard cap: a segment's build stays under 1 GB and ~20 s
+    gram_chunk: int = 1 << 22  # positions whose 1- or 2-character grams are listed at once: bounds memory
+    root_chunk: int = 1 << 17  # suffix-array rows handled at once (whole roots): bounds a segment's memory
+
+    @property
+    def output_key(self) -> str:
+        """The limits a segment's files depend on (chunk sizes bound memory, not what is written;
+        segment sizes decide which documents a segment holds, which its key already names)."""
+        return f"{self.context}/{self.frequent}/{self.shard_target}/{self.page}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,7 +394,7 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def build_segment(analyses: list[dict]) -> dict[str, str]:
+def build_segment(analyses: list[dict], limits: Limits = Limits()) -> dict[str, str]:
     """Every file of one segment: name -> data (a string the client parses)."""
     count = len(analyses)
     texts = [a["meta"] + SEPARATOR + a["body"] for a in analyses]
@@ -417,11 +431,11 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
             keys = keys * sigma + ranks[where + 1]
         docs, metas = doc_of[where], in_meta[where]
         del where
-        # In ranges of keys holding about GRAM_CHUNK positions each: the (key, document) pairs
+        # In ranges of keys holding about limits.gram_chunk positions each: the (key, document) pairs
         # of a whole large segment in int64 were a build's peak memory.
         shift = max(0, int(keys.max(initial=0)).bit_length() - 20)  # at most ~a million bins
         histogram = np.cumsum(np.bincount(keys >> shift))
-        cuts = np.searchsorted(histogram, np.arange(GRAM_CHUNK, len(keys), GRAM_CHUNK), side="right")
+        cuts = np.searchsorted(histogram, np.arange(limits.gram_chunk, len(keys), limits.gram_chunk), side="right")
         for low, high in zip(np.r_[0, cuts].astype(np.int64) << shift, np.r_[cuts.astype(np.int64) << shift, np.iinfo(np.int64).max]):
             part = (keys >= low) & (keys < high)
             k, d, m = keys[part].astype(np.int64), docs[part], metas[part]
@@ -453,11 +467,11 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
             gram_records.append((word, _record(WORD_KIND, word, payload)))
         else:
             long_words.setdefault(word[:3], []).append((word[3:], payload))
-    shard_count, shards = _shards(gram_records, SHARD_TARGET)
+    shard_count, shards = _shards(gram_records, limits.shard_target)
     for index, text in enumerate(shards):
         files[f"g{index}"] = text
 
-    # The suffix array, and each suffix's context: up to CONTEXT characters, never past a separator.
+    # The suffix array, and each suffix's context: up to limits.context characters, never past a separator.
     sa = divsufsort(ranks)
     lcp = kasai(ranks, sa)
     del ranks
@@ -465,7 +479,7 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     del separator
     distance = seps[np.searchsorted(seps, np.arange(size, dtype=np.int32))] - np.arange(size, dtype=np.int32)
     del seps
-    context = np.minimum(distance, CONTEXT)[sa].astype(np.int8)
+    context = np.minimum(distance, limits.context)[sa].astype(np.int8)
     common = np.minimum(np.minimum(lcp, context), np.r_[context[1:], 0]).astype(np.int8)  # suffix i with i + 1
     del lcp
     rows = np.nonzero(context >= 3)[0].astype(np.int32)
@@ -477,13 +491,13 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
 
     # Rows sharing their first three characters (a root) are consecutive in suffix order, and
     # every record belongs to one root: the rows are handled in chunks of whole roots, so the
-    # per-row arrays below never hold more than ROOT_CHUNK rows at once.
+    # per-row arrays below never hold more than limits.root_chunk rows at once.
     width = 1
     while (1 << (6 * width)) < 2 * count:
         width += 1
     text = _SegmentText(codes, doc_of, in_meta, distance, count, width)
     root_starts = np.nonzero(previous < 3)[0]
-    cuts = np.unique(root_starts[np.searchsorted(root_starts, np.arange(0, len(previous), ROOT_CHUNK))])
+    cuts = np.unique(root_starts[np.searchsorted(root_starts, np.arange(0, len(previous), limits.root_chunk))])
     # Every root's record: its frequent strings and buckets (from the suffix rows), then its long
     # jieba words. Records come back as strings, one per root: whole-segment arrays here would be
     # the build's peak memory.
@@ -493,7 +507,7 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     pages: list[str] = []
     for low, high in zip(cuts, np.r_[cuts[1:], len(previous)]):
         part = _root_records(text, position[low:high], length[low:high].astype(np.int64),
-                             previous[low:high].astype(np.int64), pages, words)
+                             previous[low:high].astype(np.int64), pages, words, limits)
         keys.extend(part[0].tolist())
         records.extend(part[1])
     del position, length, previous
@@ -506,7 +520,7 @@ def build_segment(analyses: list[dict]) -> dict[str, str]:
     # Shards by key_hash of the root, records in code point order of their roots within a shard.
     total = sum(map(len, records))
     root_count = 1
-    while total / root_count > SHARD_TARGET:
+    while total / root_count > limits.shard_target:
         root_count *= 2
     root_keys = np.array(keys, np.int64)
     shard_of = (((root_keys >> 42) * 961 + ((root_keys >> 21) & 0x1FFFFF) * 31 + (root_keys & 0x1FFFFF))
@@ -536,7 +550,7 @@ class _SegmentText:
 
 
 def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, previous: np.ndarray,
-                  pages: list[str], words: dict[int, str]) -> tuple[np.ndarray, list[str]]:
+                  pages: list[str], words: dict[int, str], limits: Limits) -> tuple[np.ndarray, list[str]]:
     """The record of every root in a run of suffix-array rows made of whole roots: (root keys,
     records), in suffix order. A root's long jieba words (kind 2 records, in `words` by root key)
     end its record and are taken out of `words`. Pages of long roots are appended to `pages`
@@ -544,19 +558,19 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
     context length; previous: characters it shares with the row before (0 across roots)."""
     codes, doc_of, in_meta, distance, count, width = (text.codes, text.doc_of, text.in_meta, text.distance,
                                                        text.count, text.width)
-    # Frequent strings: runs of at least FREQUENT suffixes sharing their first `ell` characters.
+    # Frequent strings: runs of at least limits.frequent suffixes sharing their first `ell` characters.
     frequent_depth = np.zeros(len(position), np.int64)
     alive = np.arange(len(position))
     frequent: list[tuple[int, np.ndarray, np.ndarray]] = []
-    for ell in range(3, CONTEXT + 1):
+    for ell in range(3, limits.context + 1):
         if not len(alive):
             break
         boundary = np.ones(len(alive), bool)
         boundary[1:] = (previous[alive[1:]] < ell) | (alive[1:] != alive[:-1] + 1)
         run = np.cumsum(boundary) - 1
         sizes = np.bincount(run)
-        keep = sizes[run] >= FREQUENT
-        big = sizes >= FREQUENT
+        keep = sizes[run] >= limits.frequent
+        big = sizes >= limits.frequent
         frequent.append((ell, alive[boundary][big], alive[boundary][big] + sizes[big]))
         alive = alive[keep]
         frequent_depth[alive] = ell
@@ -575,7 +589,7 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
 
     # Buckets: the suffixes below each frequent string (or infrequent root), front-coded.
     depth = np.where(frequent_depth == 0, 3, frequent_depth + 1)
-    member = np.nonzero((depth <= length) & (frequent_depth < CONTEXT))[0]
+    member = np.nonzero((depth <= length) & (frequent_depth < limits.context))[0]
     del frequent_depth
     bucket_depth = depth[member]
     first = np.ones(len(member), bool)
@@ -646,11 +660,11 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
     body_start = item_start[root_first]
     body_size = item_end[root_last - 1] - body_start if len(root_first) else np.zeros(0, np.int64)
 
-    # A long root's records go to pages of at most PAGE characters (at least one record each);
+    # A long root's records go to pages of at most limits.page characters (at least one record each);
     # the root keeps its frequent strings' names and a page directory.
     extra: list[str] = []
     extra_start = len(item_codes)
-    for index in np.nonzero(body_size > PAGE)[0]:
+    for index in np.nonzero(body_size > limits.page)[0]:
         first_item, last_item = root_first[index], root_last[index]
         ends = item_end[first_item:last_item]
         starts_here = item_start[first_item:last_item]
@@ -659,7 +673,7 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
         directory = []
         i = 0
         while i < len(ends):
-            j = max(i + 1, int(np.searchsorted(ends, starts_here[i] + PAGE, side="right")))
+            j = max(i + 1, int(np.searchsorted(ends, starts_here[i] + limits.page, side="right")))
             page = _text(item_codes[starts_here[i]:ends[j - 1]])
             directory.append(_page_entry(page, len(pages)))
             pages.append(page)
@@ -700,14 +714,14 @@ def _skeleton_entry(record: str) -> str:
 # The bundle
 
 
-def segments_of(ids: list[str]) -> list[tuple[int, int]]:
+def segments_of(ids: list[str], limits: Limits = Limits()) -> list[tuple[int, int]]:
     """[start, end) ranges of document numbers: a segment ends after a document whose id hashes
-    to 0 modulo SEGMENT_DOCS (so adding or removing a document moves no other boundary) or when
-    it reaches SEGMENT_MAX documents."""
+    to 0 modulo limits.segment_docs (so adding or removing a document moves no other boundary) or
+    when it reaches limits.segment_max documents."""
     ranges, start = [], 0
     for index, doc_id in enumerate(ids):
         digest = int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big")
-        if digest % SEGMENT_DOCS == 0 or index + 1 - start >= SEGMENT_MAX:
+        if digest % limits.segment_docs == 0 or index + 1 - start >= limits.segment_max:
             ranges.append((start, index + 1))
             start = index + 1
     if start < len(ids):  # an empty archive has no segment
@@ -758,15 +772,16 @@ def text_pieces(text: str) -> list[str]:
     return [text[:OPENING]] + [text[start:start + BLOCK] for start in range(OPENING, len(text), BLOCK)]
 
 
-def _build_segment_folder(job: tuple[Path, str, list[dict], list[Shown], list[str]]) -> None:
+def _build_segment_folder(job: tuple[Path, str, list[dict], list[Shown], list[str], Limits]) -> None:
     """Build one segment into folder/<key>/ (in a worker process when there are several)."""
-    folder, key, analyses, documents, doc_urls = job
-    _save_segment(folder / key, _segment_files(key, analyses, documents, doc_urls))
+    folder, key, analyses, documents, doc_urls, limits = job
+    _save_segment(folder / key, _segment_files(key, analyses, documents, doc_urls, limits))
 
 
-def _segment_files(key: str, analyses: list[dict], documents: list[Shown], doc_urls: list[str]) -> dict[str, str]:
+def _segment_files(key: str, analyses: list[dict], documents: list[Shown], doc_urls: list[str],
+                   limits: Limits) -> dict[str, str]:
     """All files of one segment, name (within the segment's folder) -> .js text."""
-    data = build_segment(analyses)
+    data = build_segment(analyses, limits)
     info = data.pop("_info")
     files = {name: _script(f"{key}/{name}", data.pop(name)) for name in list(data)}  # one copy at a time
     count = len(analyses)
@@ -805,11 +820,11 @@ def analysis_salt(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> str:
     """What cached analyses and segments depend on besides the documents themselves."""
     return "/".join([str(FORMAT_VERSION), str(ANALYSIS_FORMAT), ANALYSIS_VERSION, tokenizer.fingerprint,
                      hashlib.sha256(json.dumps(groups, ensure_ascii=False).encode()).hexdigest()[:16],
-                     str(CONTEXT), str(FREQUENT), str(WORD_CHARS), str(SHARD_TARGET), str(PAGE), str(OPENING), str(BLOCK)])
+                     str(WORD_CHARS), str(OPENING), str(BLOCK)])
 
 
 def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer: Segmenter,
-                 store: Path) -> tuple[dict[str, str], list[str]]:
+                 store: Path, limits: Limits = Limits()) -> tuple[dict[str, str], list[str]]:
     """Build the bundle: (shared files, relative path -> text; segment keys in order). Each
     segment's files are in store/BUNDLE_CACHE/<key>/ and are reused while the segment's documents
     are unchanged; analyses are cached in store too."""
@@ -821,12 +836,13 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     cache.save()
     count = len(documents)
     doc_urls = [doc.url for doc in documents]
-    ranges = segments_of([doc.id for doc in documents])
-    seg_keys = [segment_key([k + u for k, u in zip(keys[a:b], doc_urls[a:b])], salt) for a, b in ranges]
+    ranges = segments_of([doc.id for doc in documents], limits)
+    # A segment's files depend on its documents, the analyses' salt and the limits it is built with.
+    seg_keys = [segment_key([k + u for k, u in zip(keys[a:b], doc_urls[a:b])], salt + limits.output_key) for a, b in ranges]
     folder = store / BUNDLE_CACHE
     todo = [i for i, key in enumerate(seg_keys) if not (folder / key / "_info.json").exists()]
     # Largest first, so the last segment to finish is a small one and both cores stay busy.
-    jobs = sorted(((folder, seg_keys[i], analyses[a:b], documents[a:b], doc_urls[a:b]) for i, (a, b) in
+    jobs = sorted(((folder, seg_keys[i], analyses[a:b], documents[a:b], doc_urls[a:b], limits) for i, (a, b) in
                    ((i, ranges[i]) for i in todo)), key=lambda job: -len(job[2]))
     cores = _cores()
     if (jobs and cores > 1 and (len(jobs) > 1 or count >= PARALLEL_MIN)
@@ -869,12 +885,13 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
         else:
             labels = sorted(by_label)
         out[f"f-{facet}.js"] = _script(f"f-{facet}", [[label, doc_list(np.array(by_label[label]), count)] for label in labels])
-    origin, runs = date_runs([doc.date for doc in documents])
+    # The dates lists order and file documents by (a web page with only a 发布日期 has that).
+    origin, runs = date_runs([doc.sort_date for doc in documents])
     base = {
         "version": FORMAT_VERSION,
         "format": client_format(),
         "count": count,
-        "context": CONTEXT,
+        "context": limits.context,
         "opening": OPENING,
         "block": BLOCK,
         "segments": segments,
@@ -909,12 +926,12 @@ def _save_segment(folder: Path, files: dict[str, str]) -> None:
     temporary.rename(folder)
 
 
-def write_search_bundle(site: Any, out_dir: Path, config: Any, store: Path) -> None:
+def write_search_bundle(site: Any, out_dir: Path, config: Any, store: Path, limits: Limits = Limits()) -> None:
     """Write the browser index and the search scripts into out_dir/search/; what the next build
     reuses (analyses, built segments) is kept in store."""
     departments = DepartmentTable.load(config.path("data.departments"))
     tokenizer = segmenter(departments.names_for_dictionary())
-    files, seg_keys = build_bundle(shown_documents(site), departments, tokenizer, store)
+    files, seg_keys = build_bundle(shown_documents(site), departments, tokenizer, store, limits)
     target = Path(out_dir) / "search"
     if (target / "data").exists():
         shutil.rmtree(target / "data")

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from archive.document import Document, OfDocument
 from archive.tokenizer import plain_text
 
 # Metadata fields searched along with the body; a hit in one of them ranks above a hit in the body.
@@ -178,30 +179,14 @@ def imprint_text(printer: Any, print_date: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Shown:
+class Shown(OfDocument):
     """One document as search sees it: what its page shows, as text."""
 
-    doc: Any  # archive.document.Document
+    doc: Document
     url: str
     doc_type: str
     fields: dict[str, list[str]]
     text: str
-
-    @property
-    def id(self) -> str:
-        return self.doc.id
-
-    @property
-    def title(self) -> str:
-        return self.doc.title
-
-    @property
-    def date(self) -> str | None:
-        return self.doc.date
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.doc.meta
 
 
 def shown(entry: Any) -> Shown:
@@ -211,8 +196,9 @@ def shown(entry: Any) -> Shown:
 
 
 def shown_documents(site: Any) -> list[Shown]:
-    """Every document of the site as search sees it, newest first, undated last (search's order)."""
-    entries = sorted((e for e in site.entries if e.date), key=lambda e: e.id)
-    entries.sort(key=lambda e: e.date, reverse=True)
-    entries += sorted((e for e in site.entries if not e.date), key=lambda e: e.id)
+    """Every document of the site as search sees it, newest first (by the date lists order it by),
+    undated last: search's order."""
+    entries = sorted((e for e in site.entries if e.sort_date), key=lambda e: e.id)
+    entries.sort(key=lambda e: e.sort_date, reverse=True)
+    entries += sorted((e for e in site.entries if not e.sort_date), key=lambda e: e.id)
     return [shown(entry) for entry in entries]

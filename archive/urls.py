@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import urlsplit
 from typing import Any
 
 from archive.document import DOC_TYPES, Document
@@ -85,6 +86,17 @@ def document_data_url(doc: Document) -> str:
     return f"data/docs/{segment(doc.id)}.json"
 
 
+def tasks_csv_url(doc: Document) -> str:
+    """The document's key-work-goals table as CSV (open data)."""
+    return f"data/tasks/{segment(doc.id)}.csv"
+
+
+def not_found_root(base_url: str) -> str:
+    """The site root as an absolute path, for the 404 page: the path of base_url, or "/"."""
+    path = urlsplit(base_url).path if base_url else ""
+    return path.rstrip("/") + "/"
+
+
 def year_url(key: str, page: int = 1) -> str:
     return _paged(f"years/{segment(key)}", page)
 
@@ -126,17 +138,21 @@ def root_prefix(url: str) -> str:
 
 
 class Links:
-    """Relative hrefs as seen from one page; templates get one as `url` and never join paths themselves."""
+    """Relative hrefs as seen from one page; templates get one as `url` and never join paths themselves.
 
-    def __init__(self, page_url: str):
+    `root` overrides the prefix for a page that is shown at other addresses than its own: a server
+    answers a missing /2024/x.html with 404.html, where relative hrefs would resolve below /2024/."""
+
+    def __init__(self, page_url: str, root: str | None = None):
         self.page = page_url
-        self.root = root_prefix(page_url)
+        self.root = root_prefix(page_url) if root is None else root
 
     def to(self, url: str) -> str:
         return self.root + url
 
     def home(self) -> str:
-        return self.to(HOME) if self.root else "./"
+        # Never "./": opened from disk, a folder address shows a file listing, not the home page.
+        return self.to(HOME)
 
     def document(self, doc: Document) -> str:
         return self.to(document_url(doc))
@@ -147,6 +163,10 @@ class Links:
     def collection(self, collection: Any, page: int = 1) -> str:
         """The index page of a model Collection (anything with .kind and .slug)."""
         return self.to(collection_url(collection.kind, collection.slug, page))
+
+    def year(self, year: int | None) -> str:
+        """The list of one year's documents."""
+        return self.to(year_url(year_key(year)))
 
     def static(self, name: str) -> str:
         return self.to(static_url(name))
@@ -174,3 +194,6 @@ class Links:
 
     def catalog_csv(self) -> str:
         return self.to(CATALOG_CSV)
+
+    def tasks_csv(self, doc: Document) -> str:
+        return self.to(tasks_csv_url(doc))

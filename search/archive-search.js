@@ -222,6 +222,17 @@
       return wanted !== undefined && !!own && own.indexOf(wanted) >= 0;
     }
 
+    // The department labels a filter value names: the label itself, or, for any other name or
+    // short form of a department (区发改委, 发改委), the labels that are names of the same one.
+    function departmentLabels(name) {
+      var folded = fold(name), alias = aliases[folded], found = [];
+      facets.department.labels.forEach(function (label, index) {
+        var form = fold(label);
+        if (label === name || form === folded || (alias && alias.forms.indexOf(form) >= 0)) found.push(index);
+      });
+      return found;
+    }
+
     function yearOf(number) {
       var day = docDay[number];
       return day === null ? 'undated' : String(new Date(day * 86400000).getUTCFullYear());
@@ -492,7 +503,12 @@
           var day = docDay[d];
           return day !== null && (from === null || day >= from) && (to === null || day <= to);
         } : null,
-        department: options.department ? function (d) { return hasLabel('department', d, options.department); } : null,
+        department: options.department ? (function (wanted) {
+          return function (d) {
+            var own = facets.department.byDoc[d];
+            return !!own && wanted.some(function (index) { return own.indexOf(index) >= 0; });
+          };
+        })(departmentLabels(options.department)) : null,
         topic: options.topic ? function (d) { return hasLabel('topic', d, options.topic); } : null,
         type: options.type ? function (d) { return hasLabel('type', d, options.type); } : null,
       };

@@ -8,8 +8,11 @@
 
   var PAGE_SIZE = 20;
   var DEPARTMENTS_SHOWN = 3;  // departments listed under a result before "等 N 个部门"
+  var FACET_SHOWN = 8;  // values a facet lists before "更多"; the rest fold away
   var FILTERS = ['year', 'department', 'topic', 'type', 'from', 'to'];
   var FACETS = [['year', '年份'], ['type', '文种'], ['department', '部门'], ['topic', '主题']];
+  var FILTER_NAMES = { year: '年份', type: '文种', department: '部门', topic: '主题', from: '起始日期', to: '截止日期' };
+  var DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
   var main = document.getElementById('search-page');
   if (!main) return;
   var root = main.getAttribute('data-root') || '';
@@ -23,12 +26,14 @@
   var facetBox = document.getElementById('search-facets');
   var list = document.getElementById('search-results');
   var pager = document.getElementById('search-pager');
+  var chips = document.getElementById('search-chips');
   input.value = state.q;
   sort.value = state.sort;
   sort.addEventListener('change', function () { sort.form.requestSubmit ? sort.form.requestSubmit() : sort.form.submit(); });
-  // Filters travel with a new query typed into the box, as hidden fields.
+  // The date range has its own inputs; the other filters travel with a new query as hidden fields.
+  ['from', 'to'].forEach(function (key) { document.getElementById('search-' + key).value = DATE.test(state[key]) ? state[key] : ''; });
   FILTERS.forEach(function (key) {
-    if (!state[key]) return;
+    if (!state[key] || key === 'from' || key === 'to') return;
     var hidden = document.createElement('input');
     hidden.type = 'hidden'; hidden.name = key; hidden.value = state[key];
     sort.form.appendChild(hidden);
@@ -52,9 +57,43 @@
     return 'search.html' + (text ? '?' + text : '');
   }
 
+  // 2024-04-24 -> 2024年4月24日, as every page of the site writes dates.
+  function chineseDate(value) {
+    var m = DATE.exec(value || '');
+    return m ? m[1] + '年' + Number(m[2]) + '月' + Number(m[3]) + '日' : value;
+  }
+
   function label(key, value) {
     if (key === 'year') return value === 'undated' ? '日期不详' : value + '年';
+    if (key === 'from' || key === 'to') return chineseDate(value);
     return value;
+  }
+
+  // Each active filter as a chip above the results (on a phone too) that removes it.
+  function renderChips() {
+    chips.textContent = '';
+    FILTERS.forEach(function (key) {
+      if (!state[key]) return;
+      var li = el('li');
+      var a = el('a', 'search-chip');
+      a.href = link({ [key]: '', page: 1 });
+      a.appendChild(el('span', null, FILTER_NAMES[key] + '：' + label(key, state[key])));
+      a.appendChild(el('span', 'search-chip-x', '×'));
+      a.setAttribute('aria-label', '去掉筛选条件 ' + FILTER_NAMES[key] + '：' + label(key, state[key]));
+      li.appendChild(a);
+      chips.appendChild(li);
+    });
+    chips.hidden = !chips.firstChild;
+  }
+
+  function facetItem(key, value, count) {
+    var li = el('li');
+    var a = el('a', null, label(key, value));
+    a.href = link({ [key]: state[key] === value ? '' : value, page: 1 });
+    if (state[key] === value) a.setAttribute('aria-current', 'true');
+    a.appendChild(el('span', 'search-count', ' ' + count));
+    li.appendChild(a);
+    return li;
   }
 
   function renderFacets(facets) {
@@ -62,7 +101,9 @@
     FACETS.forEach(function (pair) {
       var key = pair[0], counts = facets[key] || {};
       var values = Object.keys(counts);
+      // Years in time order; the others by how many results they hold, the chosen value kept in view.
       if (key === 'year') values.sort(function (a, b) { return a === 'undated' ? 1 : b === 'undated' ? -1 : b.localeCompare(a); });
+      else values.sort(function (a, b) { return (b === state[key]) - (a === state[key]) || counts[b] - counts[a] || a.localeCompare(b, 'zh-CN'); });
       if (!values.length && !state[key]) return;
       var section = el('section', 'search-facet');
       var heading = el('h2', null, pair[1]);
@@ -77,16 +118,16 @@
         clear.appendChild(a);
         ul.appendChild(clear);
       }
-      values.forEach(function (value) {
-        var li = el('li');
-        var a = el('a', null, label(key, value));
-        a.href = link({ [key]: state[key] === value ? '' : value, page: 1 });
-        if (state[key] === value) a.setAttribute('aria-current', 'true');
-        a.appendChild(el('span', 'search-count', ' ' + counts[value]));
-        li.appendChild(a);
-        ul.appendChild(li);
-      });
+      values.slice(0, FACET_SHOWN).forEach(function (value) { ul.appendChild(facetItem(key, value, counts[value])); });
       section.appendChild(ul);
+      if (values.length > FACET_SHOWN) {
+        var more = el('details', 'search-facet-more');
+        more.appendChild(el('summary', null, '其余 ' + (values.length - FACET_SHOWN) + ' 个' + pair[1]));
+        var rest = el('ul');
+        values.slice(FACET_SHOWN).forEach(function (value) { rest.appendChild(facetItem(key, value, counts[value])); });
+        more.appendChild(rest);
+        section.appendChild(more);
+      }
       facetBox.appendChild(section);
     });
   }
@@ -100,7 +141,7 @@
       a.href = root + item.url + (state.q ? '?hl=' + encodeURIComponent(state.q) : '');
       heading.appendChild(a);
       li.appendChild(heading);
-      var facts = [item.date || '日期不详', item.doc_type];
+      var facts = [item.date ? chineseDate(item.date) : '日期不详', item.doc_type];
       if (item.doc_number) facts.push(item.doc_number);
       li.appendChild(el('p', 'search-result-meta', facts.join(' · ')));
       // A document can name dozens of bodies: the first few, and how many more, keep results scannable.
@@ -133,6 +174,7 @@
     }
   }
 
+  renderChips();
   var hasFilter = FILTERS.some(function (key) { return state[key]; });
   if (!state.q && !hasFilter) {
     status.textContent = '请输入要查找的字词、文号或部门名称。';

@@ -19,27 +19,23 @@ from test_search_recall import draw_queries  # noqa: E402
 from archive import bundle_reader, search_index  # noqa: E402
 from archive.shown import shown_documents  # noqa: E402
 
-LOWERED = {
-    "FREQUENT": 3,  # a string in 3 places of a segment has its document list stored whole
-    "PAGE": 200,  # roots longer than 200 characters go to pages
-    "SHARD_TARGET": 300,
-    "CONTEXT": 5,  # terms of 6 characters or more are looked up in pieces and checked in text
-    "SEGMENT_MAX": 16,  # several segments
-    "OPENING": 300,
-    "BLOCK": 500,
-}
+# A string in 3 places of a segment has its document list stored whole, roots longer than 200
+# characters go to pages, terms of 6 characters or more are looked up in pieces and checked in
+# text, segments hold at most 16 documents.
+LIMITS = search_index.Limits(frequent=3, page=200, shard_target=300, context=5, segment_max=16)
+TEXT_FILES = {"OPENING": 300, "BLOCK": 500}  # text past a row's opening, in several blocks
 
 
 @pytest.fixture(scope="module")
 def lowered(tmp_path_factory):
     patch = pytest.MonkeyPatch()
-    for name, value in LOWERED.items():
+    for name, value in TEXT_FILES.items():
         patch.setattr(search_index, name, value)
     # Segments are built in this process: a worker process would import the writer afresh, with
-    # its own thresholds.
+    # the default text file sizes (Limits travel with the jobs, these do not).
     patch.setattr(search_index, "_cores", lambda: 1)
     try:
-        site, site_dir, _ = build(tmp_path_factory.mktemp("lowered"))
+        site, site_dir, _ = build(tmp_path_factory.mktemp("lowered"), limits=LIMITS)
     finally:
         patch.undo()
     node = NodeEngine(site_dir)
@@ -68,7 +64,7 @@ def test_the_fixture_bundle_reaches_every_branch(lowered):
     assert any(folder.glob("p*.js") for folder in segments)  # paged roots
     assert any(len(list(folder.glob("x*.js"))) for folder in segments)  # text past the opening
     bundle = bundle_reader.Bundle(site_dir)
-    assert bundle.context == LOWERED["CONTEXT"]
+    assert bundle.context == LIMITS.context
     frequent = 0
     for seg in bundle.segments:
         for shard in range(seg.roots):

@@ -167,8 +167,6 @@ def test_a_visitor_clicks_through_and_searches_over_nginx(nginx, chromium):
     assert failed == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: 404.html links relative to the root, so below the root its "
-                   "style sheet and links break; the templates fix makes this pass (then drop this mark)")
 def test_the_404_page_below_the_root_has_its_style_sheet_and_working_links(nginx, chromium):
     base, _ = nginx
     page = chromium.new_page()

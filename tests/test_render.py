@@ -30,7 +30,7 @@ def test_markdown_drops_script_and_data_links_and_keeps_raw_html_as_text():
 
 def test_body_headings_start_below_the_page_title():
     html = render.markdown().render("# 一、回顾\n\n## （一）经济")
-    assert "<h2>一、回顾</h2>" in html and "<h3>（一）经济</h3>" in html and "<h1>" not in html
+    assert '<h2 id="s-1">一、回顾</h2>' in html and '<h3 id="s-2">（一）经济</h3>' in html and "<h1>" not in html
 
 
 def test_dates_read_the_way_documents_print_them():
@@ -75,7 +75,9 @@ def test_the_task_table_is_a_real_table_with_headers_and_department_links(pages)
     text = pages["2020/cn-2020-key-work-goals.html"]
     table = text[text.index('<table class="task-table">'):text.index("</table>")]
     assert table.count("<th scope=\"col\">") == 9
-    assert table.count("<tr>") == 4 and table.count("task-area") == 1
+    assert table.count("<tr") == 5 and table.count("task-area") == 1
+    # Each task row is an anchor that department pages link to.
+    assert [f'<tr id="task-{n}"' in table for n in (1, 2, 3)] == [True] * 3
     # Short names in the cells keep the table narrow; the full name is the link's title.
     assert '<a href="../departments/caizhengju.html" title="上海市长宁区财政局">财政局</a>' in table
     assert "各街道（镇）" in table and 'href="../departments/ge-jiezhen' not in table

@@ -25,9 +25,9 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def bundle(content: Path, out: Path, store: Path) -> dict[str, bytes]:
+def bundle(content: Path, out: Path, store: Path, limits=search_index.Limits()) -> dict[str, bytes]:
     site = load_site(content)
-    write_search_bundle(site, out, site.config, store)
+    write_search_bundle(site, out, site.config, store, limits)
     return tree(out / "search")
 
 
@@ -40,22 +40,23 @@ def test_two_builds_are_byte_identical(tmp_path):
 def test_segments_built_in_worker_processes_equal_segments_built_in_one(tmp_path, monkeypatch):
     if len(search_index.os.sched_getaffinity(0)) < 2:
         pytest.skip("one core: segments are never built in worker processes")
-    # Segments of at most 8 documents: the fixture's 61 make several, so a pool builds them.
-    monkeypatch.setattr(search_index, "SEGMENT_MAX", 8)
-    pooled = bundle(CONTENT, tmp_path / "pooled", tmp_path / "store-pooled")
+    # Segments of at most 8 documents: the fixture's 61 make several, so a pool builds them; the
+    # workers build with the limits they are given (a paged root at 300 characters).
+    limits = search_index.Limits(segment_max=8, page=300, frequent=4)
+    pooled = bundle(CONTENT, tmp_path / "pooled", tmp_path / "store-pooled", limits)
     assert len({name.split("/")[1] for name in pooled if name.count("/") == 2}) >= 8
+    assert any(name.split("/")[-1].startswith("p") for name in pooled)
     monkeypatch.setattr(search_index.os, "sched_getaffinity", lambda pid: {0})
-    single = bundle(CONTENT, tmp_path / "single", tmp_path / "store-single")
+    single = bundle(CONTENT, tmp_path / "single", tmp_path / "store-single", limits)
     assert pooled == single
 
 
-def test_a_segment_built_in_small_chunks_is_the_segment_built_whole(tmp_path, monkeypatch):
+def test_a_segment_built_in_small_chunks_is_the_segment_built_whole(tmp_path):
     # The fixture's texts fit in one chunk of either kind; chunks of a few dozen rows and
     # positions cut through many roots and gram ranges.
     whole = bundle(CONTENT, tmp_path / "whole", tmp_path / "store-whole")
-    monkeypatch.setattr(search_index, "ROOT_CHUNK", 50)
-    monkeypatch.setattr(search_index, "GRAM_CHUNK", 300)
-    chunked = bundle(CONTENT, tmp_path / "chunked", tmp_path / "store-chunked")
+    chunked = bundle(CONTENT, tmp_path / "chunked", tmp_path / "store-chunked",
+                     search_index.Limits(root_chunk=50, gram_chunk=300))
     assert chunked == whole
 
 
@@ -260,3 +261,15 @@ def test_the_bundle_carries_its_format_for_the_javascript(engine, tmp_path):
     # The reader holds none of the format's values itself.
     for value in ("ABCDEFGHIJ", "'~'", "doc_number: true", "\\u3000"):
         assert value not in script, value
+
+
+def test_the_department_filter_takes_any_name_of_the_department(engine):
+    site, node = engine
+    table = DepartmentTable.load(site.config.path("data.departments"))
+    full = table.canonical("区发改委")
+    assert full and full != "区发改委"
+    by_full = node.search("", limit=None, department=full)
+    assert by_full["total"] > 0
+    for name in ("区发改委", "发改委", full):
+        assert node.search("", limit=None, department=name)["ids"] == by_full["ids"], name
+    assert node.search("", limit=None, department="不存在的部门")["total"] == 0

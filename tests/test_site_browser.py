@@ -52,12 +52,22 @@ def test_no_built_page_has_a_broken_internal_link_or_anchor(built_site):
             if urlsplit(link).scheme or link.startswith("//"):
                 continue  # external; visitors' browsers fetch these only when clicked
             target, anchor = urldefrag(link)
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(url), unquote(target))) if target else url
+            target = urlsplit(target).path if target else target  # search.html?q=… is search.html
+            if target.startswith("/"):
+                # Only the 404 page, which a server shows at any depth, links from the absolute root.
+                if url != "404.html":
+                    broken.append(f"{url}: {link} is absolute: it breaks from disk and under a base path")
+                    continue
+                resolved = posixpath.normpath(unquote(target[1:]))
+            else:
+                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(url), unquote(target))) if target else url
             if resolved.startswith("../") or resolved == "..":
                 broken.append(f"{url}: {link} leaves the site")
                 continue
-            if target.endswith("/") or target in ("", "./"):
-                resolved = posixpath.join(resolved, "index.html") if target else resolved
+            if target.endswith("/") or target == "." or target.endswith("/."):
+                # Opened from disk, a folder address shows a file listing, not a page.
+                broken.append(f"{url}: {link} points to a folder")
+                continue
             if not (out / resolved).is_file():
                 broken.append(f"{url}: {link} -> {resolved} does not exist")
             elif anchor and anchor not in pages.get(resolved, _Links()).ids:
@@ -97,6 +107,10 @@ def test_every_kind_of_page_opens_without_console_errors_csp_violations_or_outsi
     page = context.new_page()
     seen = _watch(page, allowed)
     for url in PAGES + ["search.html?q=%E4%BC%9A%E8%AE%AE", "2024/cn-2024-minutes-73.html?hl=%E4%BC%9A%E8%AE%AE"]:
+        if url == "404.html" and root.startswith("file:"):
+            # A server shows it for a missing address at any depth, so it links from the site's root;
+            # from disk a browser shows its own error instead. Nested: test_portal_browser.py.
+            continue
         page.goto(root + url)
         # networkidle, not load: the favicon is fetched after load, and leaving earlier aborts it.
         page.wait_for_load_state("networkidle")
@@ -109,7 +123,7 @@ def test_a_visitor_goes_from_home_to_a_year_a_document_a_department_and_back(chr
     context = chromium.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.goto(site_server)
-    page.locator(".browse").get_by_role("link", name="2024年").click()
+    page.locator(".browse .count-list").get_by_role("link", name="2024年").click()
     assert page.url.endswith("/years/2024.html")
     assert page.locator("h1").inner_text() == "2024年"
     page.get_by_role("link", name="区政府常务会议纪要（第73次）").click()
@@ -147,16 +161,18 @@ def test_keyboard_focus_is_visible_and_the_skip_link_comes_first(chromium, site_
     context.close()
 
 
-@pytest.mark.parametrize("url", ["index.html", "2020/cn-2020-key-work-goals.html", "departments/qufuban.html"])
-def test_on_a_phone_only_the_task_table_scrolls_sideways_never_the_page(chromium, site_server, url):
+@pytest.mark.parametrize("url", ["index.html", "2020/cn-2020-key-work-goals.html", "departments/qufuban.html",
+                                 "2024/cn-2024-work-report.html", "search.html?q=%E5%8F%91%E5%B1%95"])
+def test_on_a_phone_nothing_scrolls_sideways_not_even_the_task_table(chromium, site_server, url):
     context = chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(site_server + url)
+    page.wait_for_load_state("networkidle")
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"{url} overflows: {widths}"
     if page.locator(".table-scroll").count():
         box = page.evaluate("() => { const s = document.querySelector('.table-scroll'); return [s.scrollWidth, s.clientWidth]; }")
-        assert box[0] > box[1]
+        assert box[0] <= box[1], f"the task table scrolls sideways: {box}"
     context.close()
 
 

@@ -52,5 +52,5 @@ def test_links_are_relative_to_the_page_they_appear_on():
     assert below.document(doc()) == "../2024/cn-2024-1.html"
     assert below.static("style.css") == "../static/style.css"
     assert below.home() == "../index.html"
-    assert at_root.home() == "./"
+    assert at_root.home() == "index.html"
     assert below.search() == "../search.html"
