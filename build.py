@@ -193,11 +193,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     from archive.staff_search import SearchError, format_results, search
     from archive.cache import STAFF_INDEX, configured_cache_dir
     config = _config(args)
+    out = _out_dir(args, config)
     try:
-        result = search(configured_cache_dir(config, _out_dir(args, config)) / STAFF_INDEX, " ".join(args.query),
+        result = search(configured_cache_dir(config, out) / STAFF_INDEX, " ".join(args.query), site_dir=out,
                         year=args.year, date_from=args.date_from, date_to=args.date_to,
                         department=args.department, topic=args.topic, doc_type=args.type, limit=args.limit,
-                        departments=DepartmentTable.load(config.path("data.departments")))
+                        # read for --department only: the table takes a tenth of a second to load
+                        departments=DepartmentTable.load(config.path("data.departments")) if args.department else None)
     except SearchError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -151,7 +151,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
         documents.save()
         clock.lap("cache")
         _release_memory()
-        staff_search.update_index(site, folder / cache.STAFF_INDEX, folder / cache.SEARCH_STORE)
+        staff_search.update_index(site, folder / cache.STAFF_INDEX, folder / cache.SEARCH_STORE, out_dir)
         clock.lap("staff index")
     finally:
         writer.close()

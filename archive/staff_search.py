@@ -1,70 +1,62 @@
-"""Staff search (`build.py search`): a Whoosh index of jieba words for ranking, beside a store of
-each document's folded text for matching.
+"""Staff search (`build.py search`): the browser's result set, ranked by Whoosh's BM25F.
 
-Matching and ranking are split:
+* Which documents match is read from the built site's browser bundle by archive.bundle_reader:
+  the same files and lookups as search/archive-search.js, so staff search returns exactly the
+  browser's set by construction.
+* Whoosh ranks them over jieba search-mode words of the title (boosted) and of the metadata and
+  opening of the body (search_index.word_text), cut once by the bundle's build and read from its
+  cache by content hash. The query is not cut with jieba (loading its dictionary was over half of
+  a 2.2 s command): its words are its substrings that are words of the index (`_query_words`).
+  Documents whose metadata a term matched get META_BONUS per such term, as the browser ranks a
+  metadata hit above a body hit.
 
-* which documents match is decided exactly as in the browser, by archive.query.matches over each
-  document's folded text (a scan of 10,000 documents takes a few hundredths of a second per term),
-  kept in SHARDS pickles beside staff.pickle (the marker and every document's content hash);
-* Whoosh (BM25F) ranks them over jieba search-mode words of the title (boosted) and of the
-  metadata and opening of the body, cut once by the browser bundle's build and read from its
-  cache by content hash. A first build writes Whoosh's segment directly (_write_segment, the
-  same bytes as Whoosh's own writer in a fraction of its time); edits go through Whoosh's writer.
-
-Both are keyed by document id and a fingerprint of its content; update_index only rewrites what
-changed.
+The index is written with Whoosh's public writer: a first build from an empty index, an edit by `update_document` / `delete_by_term` for the changed documents only (keyed by document id
+and a fingerprint of its content). Beside it, STORE holds those fingerprints, the ids in the
+bundle's order and the bundle build they belong to (so a result number maps to its id without
+reading every result's row), and where the site is.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import marshal
-import zlib
-from array import array
-from collections import defaultdict
+import os
+import re
+from datetime import date as Date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.analysis import RegexTokenizer
-from whoosh.codec.whoosh3 import W3PostingsWriter
-from whoosh.fields import ID, TEXT, Schema
-from whoosh.formats import Existence, Frequency
+from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import Or
 from whoosh.query import Term as WhooshTerm
 from whoosh.scoring import BM25F
-from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from archive import urls
+from archive.bundle_reader import EPOCH, Bundle, BundleError, Evaluation
 from archive.cache import read_pickle, write_pickle
-from archive.departments import DepartmentTable
-from archive.query import Term, department_aliases, folded_fields, matches, parse_query
-from archive.search_index import alias_groups, analysis_salt, cached_words, content_hash, word_text
-from archive.shown import shown_documents
-from archive.tokenizer import fold_with_offsets, segmenter
+from archive.tokenizer import fold, fold_with_offsets
 
-SCHEMA_VERSION = "6"
-STORE = "staff.pickle"  # marker and content hashes; the documents are in SHARDS files beside it
-SHARDS = 16
-CACHE_MIN = 50  # from this many changed documents the browser build's analysis cache is read
-SNIPPET_BEFORE, SNIPPET_AFTER = 30, 70
-TITLE_BOOST = 3.0
+SCHEMA_VERSION = "8"
+STORE = "staff.pickle"  # marker, fingerprints, ids in bundle order, the bundle's build, the site folder
 WHOOSH_DIR = "whoosh"
-# From this many fresh documents a segment is written directly (see _write_segment); fewer go
-# through Whoosh's writer, whose commit also merges the small segments that edits leave.
-DIRECT_WRITE_MIN = 100
+TITLE_BOOST = 3.0
+META_BONUS = 3.0  # per query term the document's metadata holds
+MAX_WORD = 18  # longest query substring looked up as a word (the bundle keeps words up to 18 too)
+WRITER_MB = 256  # Whoosh's buffer before it spills a run of postings to disk
+SNIPPET_BEFORE, SNIPPET_AFTER = 30, 70  # as archive-search.js snippetParts
 # Words reach Whoosh already cut by our jieba segmenter, joined by spaces: Whoosh pickles the
 # schema into the index, so its analyzer must not hold a jieba instance; it only splits on spaces.
 _SPACE_SEPARATED = RegexTokenizer(r"\S+")
 
 
 def _schema() -> Schema:
-    # No positions (phrase=False): BM25F needs only frequencies and field lengths, and staff search
-    # sends Whoosh single-word terms only; positions made the index larger and slower to write.
-    return Schema(id=ID(stored=True, unique=True),
+    # No positions (phrase=False): BM25F needs only frequencies and field lengths.
+    # The id is also a column: a query maps Whoosh's document numbers to ids without reading
+    # every hit's stored fields.
+    return Schema(id=ID(stored=True, unique=True, sortable=True), path=STORED(),
                   title=TEXT(analyzer=_SPACE_SEPARATED, field_boost=TITLE_BOOST, phrase=False),
                   body=TEXT(analyzer=_SPACE_SEPARATED, phrase=False))
 
@@ -73,359 +65,153 @@ class SearchError(Exception):
     """The staff index cannot answer (missing or unreadable); the message says what to do."""
 
 
-def _marker(site: Any) -> dict[str, Any]:
-    """What the store was built with: a different schema or department table means a rebuild."""
-    table = DepartmentTable.load(site.config.path("data.departments"))
-    return {
-        "schema": SCHEMA_VERSION,
-        "dictionary": table.names_for_dictionary(),
-        "aliases": {form: list(forms) for form, forms in sorted(department_aliases(table).items())},
-    }
-
-
 def _read(index_dir: Path) -> dict[str, Any] | None:
-    """The store's head: marker and each document's content hash (its entries are in shards)."""
-    data = read_pickle(index_dir / STORE)
-    return data if isinstance(data, dict) and "marker" in data and "hashes" in data else None
-
-
-def _shard_of(doc_id: str) -> int:
-    return zlib.crc32(doc_id.encode("utf-8")) % SHARDS
-
-
-def _shard_path(index_dir: Path, shard: int) -> Path:
-    return index_dir / f"staff-{shard:02d}.pickle"
-
-
-def _read_shard(index_dir: Path, shard: int) -> dict[str, Any] | None:
-    data = read_pickle(_shard_path(index_dir, shard))
-    return data if isinstance(data, dict) else None
+    data = read_pickle(Path(index_dir) / STORE)
+    return data if isinstance(data, dict) and data.get("marker", {}).get("schema") == SCHEMA_VERSION else None
 
 
 def _fingerprint(doc: Any) -> str:
-    """What tells a changed document: its metadata and body, as content_hash, but without the
-    JSON encoding that was two thirds of an edit's update (0.47 s for 10,000 documents; 0.15-0.25 s
-    with marshal). Marshal format 2 keeps no back-references, so equal values give equal bytes."""
+    """What tells a changed document: its metadata and body (marshal format 2 keeps no
+    back-references, so equal values give equal bytes; JSON was 3x slower at 10,000 documents)."""
     try:
         return hashlib.sha256(marshal.dumps((doc.meta, doc.fields, doc.text, doc.url), 2)).hexdigest()
     except ValueError:  # a value marshal cannot write
+        from archive.search_index import content_hash
         return content_hash(doc)
 
 
-def update_index(site: Any, index_dir: Path, bundle_store: Path) -> None:
-    """Bring the store in index_dir up to date with site: documents whose id and content hash are
-    unchanged are kept; changed, added and removed ones are rewritten. The browser bundle's build
-    left every document's jieba words in bundle_store (search_index.cached_words)."""
+def _bundle_build(site_dir: Path) -> str | None:
+    try:
+        return Bundle(site_dir).base["build"]
+    except BundleError:
+        return None
+
+
+def update_index(site: Any, index_dir: Path, bundle_store: Path, site_dir: Path) -> None:
+    """Bring the staff index in index_dir up to date with site, whose bundle is in site_dir (built
+    already: its build left every document's jieba words in bundle_store). Documents whose id and
+    fingerprint are unchanged are kept; changed, added and removed ones are rewritten."""
+    # The build side's modules load here: the query side (search) must start fast without them.
+    from archive.departments import DepartmentTable
+    from archive.search_index import alias_groups, analysis_salt, cached_words, content_hash, word_text
+    from archive.shown import shown_documents
+    from archive.tokenizer import segmenter
+
     index_dir = Path(index_dir)
-    marker = _marker(site)
+    table = DepartmentTable.load(site.config.path("data.departments"))
+    marker = {"schema": SCHEMA_VERSION, "dictionary": table.names_for_dictionary()}
     current = _read(index_dir)
-    same = current is not None and current["marker"] == marker
-    # Without its Whoosh index the store is rebuilt whole: unchanged documents would rank 0.
-    stored = current["hashes"] if same and whoosh_index.exists_in(index_dir / WHOOSH_DIR) else {}
-    documents = {doc.id: doc for doc in shown_documents(site)}
-    hashes = {doc_id: _fingerprint(doc) for doc_id, doc in documents.items()}
-    fresh = [doc_id for doc_id, digest in hashes.items() if stored.get(doc_id) != digest]
-    removed = [doc_id for doc_id in stored if doc_id not in documents]
-    missing = [shard for shard in range(SHARDS) if stored and not _shard_path(index_dir, shard).exists()]
-    if stored and not fresh and not removed and not missing:
-        return
-    # Only the shards holding a changed document are read and rewritten (the store holds every
-    # document's plain and folded text, ~250 MB at 10,000 documents), one at a time.
-    touched: dict[int, list[str]] = {shard: [] for shard in range(SHARDS)} if not stored else {}
-    for shard in [*map(_shard_of, [*fresh, *removed]), *missing]:
-        touched.setdefault(shard, [])
-    for doc_id in fresh:
-        touched[_shard_of(doc_id)].append(doc_id)
-    tokenizer = segmenter(marker["dictionary"])
-    # The browser bundle's build already cut every document's words: reuse them by content hash.
-    # A few documents are cut faster than the cache of all of them is read.
-    if len(fresh) >= CACHE_MIN:
-        table = DepartmentTable.load(site.config.path("data.departments"))
+    folder = index_dir / WHOOSH_DIR
+    stored = current["hashes"] if current and current["marker"] == marker and whoosh_index.exists_in(folder) else {}
+    documents = shown_documents(site)
+    head = {"marker": marker, "hashes": {doc.id: _fingerprint(doc) for doc in documents},
+            "ids": [doc.id for doc in documents], "build": _bundle_build(site_dir),
+            "site": os.path.relpath(Path(site_dir).resolve(), index_dir.resolve())}
+    fresh = [doc for doc in documents if stored.get(doc.id) != head["hashes"][doc.id]]
+    removed = [doc_id for doc_id in stored if doc_id not in head["hashes"]]
+    if fresh or removed or not stored:
+        tokenizer = segmenter(marker["dictionary"])
+        # The bundle's build cut every document's words and cached them by content hash: reading
+        # them costs less than loading jieba (about a second), which only uncached documents need.
         cached = cached_words(bundle_store, analysis_salt(tokenizer, alias_groups(table)))
-    else:
-        cached = {}
-    index_dir.mkdir(parents=True, exist_ok=True)
-    ranked: dict[str, tuple[str, str]] = {}
-    for shard, doc_ids in sorted(touched.items()):
-        entries = _read_shard(index_dir, shard) if stored else {}
-        if entries is None:  # lost or unreadable: its documents are written again
-            entries, doc_ids = {}, [doc_id for doc_id in documents if _shard_of(doc_id) == shard]
-        for doc_id in removed:
-            entries.pop(doc_id, None)
-        for doc_id in doc_ids:
-            doc = documents[doc_id]
-            values, plain = doc.fields, doc.text
-            words = cached.pop(content_hash(doc), None) if cached else None  # popped: freed as the store grows
+        ranked = {}
+        for doc in fresh:
+            words = cached.get(content_hash(doc))
             if words is None:
-                words = " ".join(sorted(set(tokenizer.words(word_text(values, plain)))))
-            ranked[doc_id] = (" ".join(tokenizer.words(doc.title)), words)
-            entries[doc_id] = {
-                "folded": list(folded_fields(doc)),
-                "fields": {
-                    "id": doc.id,
-                    "date": doc.date or "",
-                    "doc_type": doc.doc_type,
-                    "departments": values["departments"],
-                    "topics": values["topics"],
-                    "title": doc.title,
-                    "plain": plain,  # for snippets
-                    "source": doc.meta.get("source") or "",
-                    "path": str(doc.doc.path or ""),
-                    "url": doc.url,
-                    "doc_number": doc.meta.get("doc_number") or "",
-                },
-            }
-        # The head is written last: an interrupted update leaves what it had not finished fresh.
-        write_pickle(_shard_path(index_dir, shard), entries)
-        del entries
-    del cached
-    _update_whoosh(index_dir / WHOOSH_DIR, rebuild=not stored, removed=removed, fresh=ranked)
-    write_pickle(index_dir / STORE, {"marker": marker, "hashes": hashes})
+                words = " ".join(sorted(set(tokenizer.words(word_text(doc.fields, doc.text)))))
+            title = fold(doc.title)
+            # The title's words: the document's words that occur in its title (a line of word_text,
+            # which jieba cuts line by line), so ranking never needs jieba for a cached document.
+            ranked[doc.id] = (" ".join(word for word in words.split() if word in title), words,
+                              str(doc.doc.path or ""))
+        del cached
+        _update_whoosh(folder, rebuild=not stored, removed=removed, fresh=ranked)
+    if head != current:  # written last: an interrupted update leaves the changed documents fresh
+        index_dir.mkdir(parents=True, exist_ok=True)
+        write_pickle(index_dir / STORE, head)
 
 
-def _query_words(terms: list[Term], tokenizer) -> list[str]:
-    words = []
-    for term in terms:
-        if not term.exclude:
-            for alternative in term.alternatives:
-                words.extend(tokenizer.words(alternative) or [alternative])
-    return list(dict.fromkeys(words))
-
-
-def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str], fresh: dict[str, tuple[str, str]]) -> None:
+def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str],
+                   fresh: dict[str, tuple[str, str, str]]) -> None:
     """Delete removed documents and (re)write fresh ones; a rebuild starts from an empty index."""
     if rebuild or not whoosh_index.exists_in(folder):
         folder.mkdir(parents=True, exist_ok=True)
-        index = whoosh_index.create_in(folder, _schema())
-        replaced = []
+        # One process: Whoosh's multiprocess writer (procs=2, multisegment=True) took 78 s for
+        # 10,000 documents against 81 s for this one (search/README.md).
+        writer = whoosh_index.create_in(folder, _schema()).writer(limitmb=WRITER_MB)
+        add = writer.add_document
     else:
         index = whoosh_index.open_dir(folder)
-        replaced = list(fresh)
-    writer = index.writer()
+        writer = index.writer(limitmb=WRITER_MB)
+        add = writer.update_document
     try:
-        for doc_id in [*removed, *replaced]:  # what update_document does before adding
+        for doc_id in removed:
             writer.delete_by_term("id", doc_id)
-        documents = sorted(fresh.items())
-        if documents and (len(documents) >= DIRECT_WRITE_MIN or not index.doc_count_all()):
-            _write_segment(writer, documents)
-            # A merge would feed old segments through the field writer after the terms written
-            # here, out of order; a first build has nothing to merge.
-            writer.commit(merge=False)
-        else:
-            for doc_id, (title, body) in documents:
-                writer.add_document(id=doc_id, title=title, body=body)
-            writer.commit()
+        for doc_id, (title, body, path) in sorted(fresh.items()):
+            add(id=doc_id, path=path, title=title, body=body)
+        writer.commit()
     except BaseException:
         writer.cancel()  # releases the index's write lock for the next build
         raise
 
 
-def _write_segment(writer, documents: list[tuple[str, tuple[str, str]]]) -> None:
-    """Write documents as writer's new segment, byte for byte what writer.add_document and
-    commit would write, without Whoosh's per-token and per-posting Python work (its analyzer
-    pipeline, posting pool, temporary runs and one field-length read per posting). 10,000
-    documents hold ~6.7 million postings: Whoosh's writer took 70-90 s for them, this 5-6 s.
-    Relies on the W3 codec's block writer (whoosh-reloaded is pinned); tests/test_staff_search.py
-    compares the files with those of Whoosh's own writer."""
-    schema = writer.schema
-    if not all(type(schema[name].format) in (Existence, Frequency) for name in schema.names()):
-        raise TypeError("_write_segment writes frequencies only: positions need Whoosh's own writer")
-    perdoc = writer.perdocwriter
-    # The analyzer's tokens: str.split() splits on the characters \S+ stops at (str.isspace),
-    # twice as fast as the regex.
-    split = str.split
-    count = len(documents)
-    text_fields = ("title", "body")
-    # Words become numbers as they are read (in C: a defaultdict numbering new words), so the
-    # millions of token strings are never held at once.
-    vocabularies = {name: defaultdict(itertools.count().__next__) for name in text_fields}
-    numbered = {name: array("I") for name in text_fields}
-    token_counts = {name: np.zeros(count, np.int64) for name in text_fields}
-    for docnum, (doc_id, texts) in enumerate(documents):
-        perdoc.start_doc(docnum)
-        lengths = {"id": 0}
-        for name, text in zip(text_fields, texts):
-            tokens = split(text)
-            numbered[name].extend(map(vocabularies[name].__getitem__, tokens))
-            lengths[name] = token_counts[name][docnum] = len(tokens)
-        # add_document's order: field names sorted, only the id stored, lengths of scorable fields.
-        for name in sorted(schema.names()):
-            field = schema[name]
-            perdoc.add_field(name, field, doc_id if field.stored else None, lengths[name] if field.scorable else 0)
-        perdoc.finish_doc()
-    writer.docnum += count
-    writer._added = True
-
-    fieldwriter = writer.fieldwriter
-    for name in sorted(schema.names()):  # the posting pool's order: field, term bytes, document
-        field = schema[name]
-        if name in vocabularies:
-            postings = _postings(field, vocabularies[name], numbered[name], token_counts[name])
-        else:  # the unique id: one posting, no length (Whoosh reads 0 for an unscored field)
-            postings = _postings(field, {doc_id: docnum for docnum, (doc_id, _) in enumerate(documents)},
-                                 array("I", range(count)), np.ones(count, np.int64), scored=False)
-        _write_postings(fieldwriter, name, field, *postings)
+# ---------------------------------------------------------------------------------------------
+# Query
 
 
-def _postings(field, vocabulary: dict[str, int], numbered: array, token_counts: np.ndarray, scored: bool = True):
-    """(terms in byte order, each term's first posting, postings' documents, frequencies and
-    field lengths as Whoosh reads them back) of one field, documents ascending within a term."""
-    count = len(token_counts)
-    words = sorted(vocabulary, key=field.to_bytes)
-    rank = np.empty(len(words), np.int32)
-    rank[[vocabulary[word] for word in words]] = np.arange(len(words), dtype=np.int32)
-    terms = rank[np.frombuffer(numbered, np.uint32)]
-    # Tokens are in document order: a stable sort by term keeps each term's documents ascending
-    # and a word repeated in a document in one run (its frequency).
-    order = np.argsort(terms, kind="stable")
-    terms = terms[order]
-    documents = np.repeat(np.arange(count, dtype=np.uint32), token_counts)[order]
-    del order
-    repeated = (terms[1:] == terms[:-1]) & (documents[1:] == documents[:-1])
-    if repeated.any():
-        first = np.flatnonzero(np.append(True, ~repeated))
-        frequencies = np.diff(np.append(first, len(terms))).astype(np.uint32)
-        terms, documents = terms[first], documents[first]
-        del first
-    else:  # the usual body: cached words are distinct
-        frequencies = np.ones(len(terms), np.uint32)
-    del repeated
-    starts = np.searchsorted(terms, np.arange(len(words) + 1))
-    if scored:
-        # The field length Whoosh stores is a byte (length_to_byte) and reads back rounded.
-        rounded = np.array([byte_to_length(byte) if byte else 0
-                            for byte in map(length_to_byte, range(int(token_counts.max(initial=0)) + 1))], np.int32)
-        lengths = rounded[token_counts][documents]
-    else:
-        lengths = np.zeros(len(documents), np.int32)
-    return [field.to_bytes(word) for word in words], starts, documents, frequencies, lengths
-
-
-def _write_postings(fieldwriter, name: str, field, terms: list[bytes], starts: np.ndarray, documents: np.ndarray,
-                    frequencies: np.ndarray, lengths: np.ndarray) -> None:
-    """Each term's postings in blocks, as W3PostingsWriter.add_posting would have buffered them."""
-    fieldwriter.start_field(name, field)
-    if not terms:
-        fieldwriter.finish_field()
-        return
-    boost = field.format.field_boost
-    value_size = field.format.fixed_value_size()
-    codec = fieldwriter._codec
-    limit = codec._blocklimit
-    # Block boundaries of every term at once, and each block's statistics by reduceat.
-    sizes = np.diff(starts)
-    blocks_per_term = -(-sizes // limit)
-    block_term = np.repeat(np.arange(len(terms)), blocks_per_term)
-    first_block = np.cumsum(blocks_per_term) - blocks_per_term
-    block_starts = starts[block_term] + (np.arange(len(block_term)) - first_block[block_term]) * limit
-    most = np.maximum.reduceat(frequencies, block_starts)
-    least = np.minimum.reduceat(frequencies, block_starts)
-    longest = np.maximum.reduceat(lengths, block_starts)
-    no_length = np.iinfo(lengths.dtype).max
-    shortest = np.minimum.reduceat(np.where(lengths > 0, lengths, no_length), block_starts)
-    block_ends = np.append(block_starts[1:], len(documents))
-    gaps = documents.copy()  # what W3PostingsWriter._mini_ids delta-encodes, block by block
-    gaps[1:] -= documents[:-1]
-    gaps[block_starts] = documents[block_starts]
-    all_gaps = array("I", gaps.tobytes())
-    del gaps
-    all_documents = array("I", documents.tobytes())
-    all_frequencies = array("I", frequencies.tobytes())
-    one_value = pack_uint(1)
-    most, least, longest, shortest = most.tolist(), least.tolist(), longest.tolist(), shortest.tolist()
-    block_starts, block_ends, first_block = block_starts.tolist(), block_ends.tolist(), first_block.tolist()
-    for term_number, term in enumerate(terms):
-        fieldwriter.start_term(term)
-        postwriter = fieldwriter._postwriter = _MinifiedBlocks(fieldwriter._postwriter, codec)
-        first = first_block[term_number]
-        for block in range(first, first + blocks_per_term[term_number]):
-            if block > first:
-                postwriter._write_block()
-            start, end = block_starts[block], block_ends[block]
-            if most[block] == least[block]:
-                weights = array("f", [most[block] * boost]) * (end - start)
-                minified_weights = None if weights[0] == 1.0 else weights[0]
-            else:
-                weights = array("f", [frequency * boost for frequency in all_frequencies[start:end]])
-                minified_weights = tuple(weights)
-            if not value_size:
-                values = None
-            elif most[block] == 1:
-                values = one_value * (end - start)
-            else:
-                values = b"".join(map(pack_uint, all_frequencies[start:end]))
-            postwriter._ids = all_documents[start:end]
-            postwriter._weights = weights
-            postwriter.minified = (tuple(all_gaps[start:end]), minified_weights, values)
-            postwriter._maxweight = max(0, most[block] * boost)
-            postwriter._minlength = None if shortest[block] == no_length else shortest[block]
-            postwriter._maxlength = longest[block]
-        fieldwriter.finish_term()
-    fieldwriter.finish_field()
-
-
-class _MinifiedBlocks(W3PostingsWriter):
-    """W3PostingsWriter given each block already minified (delta-coded ids, weights, values):
-    Whoosh computes those with a Python generator per posting."""
-
-    def __init__(self, started: W3PostingsWriter, codec) -> None:
-        super().__init__(started._postfile, codec._blocklimit, compression=codec._compression,
-                         inlinelimit=codec._inlinelimit)
-        self.__dict__.update(started.__dict__)
-        self.minified: tuple = ((), None, None)
-
-    def _mini_ids(self):
-        return self.minified[0]
-
-    def _mini_weights(self):
-        return self.minified[1]
-
-    def _mini_values(self):
-        return self.minified[2]
-
-
-def _whoosh_scores(folder: Path, words: list[str], matched: list[str]) -> dict[str, float]:
-    """BM25F scores of the matched documents for the query's words (0 where no word occurs)."""
-    scores = dict.fromkeys(matched, 0.0)
-    if not words or not matched:
-        return scores
-    try:
-        index = whoosh_index.open_dir(folder)
-    except (OSError, whoosh_index.EmptyIndexError):
-        raise SearchError(f"{folder}: no search index; run `python build.py build` first") from None
-    query = Or([WhooshTerm(field, word) for word in words for field in ("title", "body")])
-    with index.searcher(weighting=BM25F()) as searcher:
-        for hit in searcher.search(query, limit=None):
-            if hit["id"] in scores:
-                scores[hit["id"]] = hit.score
-    return scores
-
-def _snippet(plain: str, terms: list[Term]) -> str:
-    folded, offsets = fold_with_offsets(plain)
-    for term in terms:
+def _query_words(reader, evaluation: Evaluation, group_of) -> list[tuple[str, str]]:
+    """(field, word) pairs for BM25F: every substring of the query's terms (2 to MAX_WORD
+    characters) that is a word of that field in the index. jieba's search mode cuts a text into
+    its words and the longer words that contain them; the index holds what it cut from the
+    documents, so the query's words are found there without cutting the query. A department
+    term's words are those of the name as typed (as the browser's word bonus): every other name's
+    words (发展, 改革, 委员会 …) would score nearly every document."""
+    pairs = {}
+    for term, _ in evaluation.results:
         if term.exclude:
             continue
-        for alternative in term.alternatives:
-            at = folded.find(alternative)
-            if at >= 0:
-                start = offsets[at]
-                end = offsets[at + len(alternative) - 1] + 1
-                before = plain[max(0, start - SNIPPET_BEFORE):start]
-                after = plain[end:end + SNIPPET_AFTER]
-                return " ".join(f"{before}【{plain[start:end]}】{after}".split())
-    return " ".join(plain[:SNIPPET_BEFORE + SNIPPET_AFTER].split())
+        for alternative in (term.text,) if group_of(term) is not None else term.alternatives:
+            for start in range(len(alternative) - 1):
+                for end in range(start + 2, min(len(alternative), start + MAX_WORD) + 1):
+                    for name in ("title", "body"):
+                        if (name, alternative[start:end]) in reader:
+                            pairs[name, alternative[start:end]] = True
+    return list(pairs)
 
 
-def search(index_dir: Path, query: str, *, year: int | str | None = None, date_from: str | None = None,
-           date_to: str | None = None, department: str | None = None, topic: str | None = None,
-           doc_type: str | None = None, limit: int | None = 20,
-           departments: DepartmentTable | None = None) -> dict[str, Any]:
-    """Documents matching query (archive.query semantics) and the filters, best first.
-    year may be "undated"; date_from/date_to are inclusive YYYY-MM-DD; limit None returns all.
-    With the department table, department may be any of a body's names (区发改委, 发改委, the full
-    name); without it, only the name documents list. Malformed filters raise SearchError."""
-    from datetime import datetime  # imported here: this function is the module's only user
+def _bm25(searcher, evaluation: Evaluation, group_of, wanted: dict[str, int]) -> tuple[dict[int, float], dict[int, str]]:
+    """BM25F scores of the query's words for the wanted documents (id -> result number), by
+    result number (absent: no word occurs), and every wanted document's file path. Only the wanted
+    documents are scored (a filter of their Whoosh document numbers, found by the id column)."""
+    reader = searcher.reader()
+    ids = reader.column_reader("id")
+    docnums = {}
+    for docnum in reader.all_doc_ids():  # live documents only
+        number = wanted.get(ids[docnum])
+        if number is not None:
+            docnums[docnum] = number
+    words = _query_words(reader, evaluation, group_of)
+    scores = {}
+    if words and docnums:
+        results = searcher.search(Or([WhooshTerm(name, word) for name, word in words]), limit=None,
+                                  filter=set(docnums))
+        scores = {docnums[docnum]: score for score, docnum in results.top_n}
+    return scores, docnums
 
+
+def _day(value: str | None) -> int | None:
+    return (Date.fromisoformat(value) - EPOCH).days if value else None
+
+
+def search(index_dir: Path, query: str, *, site_dir: Path | None = None, year: int | str | None = None,
+           date_from: str | None = None, date_to: str | None = None, department: str | None = None,
+           topic: str | None = None, doc_type: str | None = None, limit: int | None = 20,
+           departments: Any = None) -> dict[str, Any]:
+    """Documents matching query (the browser's set, from the bundle in site_dir, by default the site
+    the index was last built for) and the filters, best first. year may be "undated";
+    date_from/date_to are inclusive YYYY-MM-DD; limit None returns all. With the department table,
+    department may be any of a body's names (区发改委, 发改委, the full name); without it, only the
+    name documents list. Malformed filters raise SearchError."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise SearchError(f"limit: expected a whole number of 1 or more, got {limit!r}")
     bounds = []
@@ -441,67 +227,105 @@ def search(index_dir: Path, query: str, *, year: int | str | None = None, date_f
     if department and departments is not None:
         department = departments.canonical(department) or department
     index_dir = Path(index_dir)
-    data = _read(index_dir)
-    if data is None:
+    head = _read(index_dir)
+    if head is None or not whoosh_index.exists_in(index_dir / WHOOSH_DIR):
         raise SearchError(f"{index_dir}: no search index; run `python build.py build` first")
-    marker, documents = data["marker"], {}
-    for shard in range(SHARDS):
-        entries = _read_shard(index_dir, shard)
-        if entries is None:
-            raise SearchError(f"{index_dir}: the search index is incomplete; run `python build.py build`")
-        documents.update(entries)
-    aliases = {form: tuple(forms) for form, forms in marker["aliases"].items()}
-    terms = parse_query(query, aliases)
-    positive = [term for term in terms if not term.exclude]
-    matched = [doc_id for doc_id, entry in documents.items()
-               if matches(terms, *entry["folded"])
-               and _passes(entry["fields"], year, date_from, date_to, department, topic, doc_type)]
-    scores = _whoosh_scores(index_dir / WHOOSH_DIR, _query_words(terms, segmenter(marker["dictionary"])), matched)
+    try:
+        bundle = Bundle(Path(site_dir) if site_dir is not None else index_dir / head["site"])
+    except BundleError as error:
+        raise SearchError(str(error)) from None
+
+    evaluation = bundle.evaluate_all(bundle.parse(query))
+    low, high = _day(date_from), _day(date_to)
+    tests = [test for wanted, test in [
+        (year is not None, lambda d: bundle.year(d) == str(year)),
+        (low is not None or high is not None, lambda d: bundle.days[d] is not None
+         and (low is None or bundle.days[d] >= low) and (high is None or bundle.days[d] <= high)),
+        (department, lambda d: d in bundle.labels("department").get(department, ())),
+        (topic, lambda d: d in bundle.labels("topic").get(topic, ())),
+        (doc_type, lambda d: d in bundle.labels("type").get(doc_type, ())),
+    ] if wanted]
+    docs = [d for d in bundle.matching(evaluation) if all(test(d) for test in tests)]
+    # Result numbers to ids: from the index's list when it describes this bundle, else (a build
+    # swapped the site in and has not updated this index yet) from each result's row.
+    if head["build"] == bundle.base["build"]:
+        wanted = {head["ids"][d]: d for d in docs}
+    else:
+        wanted = {bundle.row(d)["id"]: d for d in docs}
+    positive = [(term, hits) for term, hits in evaluation.results if not term.exclude]
+    with whoosh_index.open_dir(index_dir / WHOOSH_DIR).searcher(weighting=BM25F()) as searcher:
+        bm25, docnums = _bm25(searcher, evaluation, bundle.group, wanted) if docs else ({}, {})
+        scored = sorted(((bm25.get(d, 0.0) + META_BONUS * sum(hits[d].meta for _, hits in positive), d)
+                         for d in docs), key=lambda item: (-item[0], item[1]))
+        shown = scored if limit is None else scored[:limit]
+        paths = dict.fromkeys((d for _, d in shown), "")
+        for docnum, d in docnums.items():
+            if d in paths:
+                paths[d] = searcher.stored_fields(docnum)["path"]
+    needles = [alternative for term, _ in positive for alternative in term.alternatives]
     results = []
-    for doc_id in matched:
-        _, meta, body = documents[doc_id]["folded"]
-        score = scores[doc_id] + sum(
-            (3.0 if alternative in meta else 0.0) + min(body.count(alternative), 20) * 0.1
-            for term in positive for alternative in term.alternatives)
-        results.append((score, documents[doc_id]["fields"]))
-    results.sort(key=lambda item: (-item[0], _newest_key(item[1]["date"]), item[1]["id"]))
-    shown = results if limit is None else results[:limit]
-    return {
-        "total": len(results),
-        "results": [{
-            "id": fields["id"],
-            "source": fields["source"],
-            "path": fields["path"],
-            "url": fields["url"],
-            "title": fields["title"],
-            "date": fields["date"] or None,
-            "doc_type": fields["doc_type"],
-            "departments": fields["departments"],
-            "doc_number": fields["doc_number"] or None,
-            "snippet": _snippet(fields["plain"], terms),
-            "score": round(score, 4),
-        } for score, fields in shown],
-    }
+    for score, d in shown:
+        row = bundle.row(d)
+        meta_only = all(hits[d].meta for _, hits in positive) if positive else False
+        results.append({
+            "id": row["id"], "source": row["source"], "path": paths[d], "url": row["url"],
+            "title": row["title"], "date": row["date"] or None, "doc_type": row["doc_type"],
+            "departments": row["departments"], "doc_number": row["doc_number"] or None,
+            "snippet": _snippet(bundle, d, row, needles, meta_only), "score": round(score, 4),
+        })
+    return {"total": len(scored), "results": results}
 
 
-def _newest_key(date: str) -> str:
-    # Newest first among equal scores; undated ("") last.
-    return "".join(chr(0x10FFFF - ord(char)) for char in date) if date else "\U0010ffff"
+def _snippet(bundle: Bundle, doc: int, row: dict[str, Any], needles: list[str], meta_only: bool) -> str:
+    """The browser's snippet (archive-search.js snippetFor) with 【】 around each match: from the
+    opening in the row, or else from the whole text, so it shows the match wherever it is; a
+    document every term matched in its metadata shows its opening."""
+    opening = row["opening"]
+    if meta_only or row["pieces"] <= 1 or not needles or any(n in fold(opening) for n in needles):
+        text = opening
+    else:
+        text = bundle.text(doc)
+    return "".join(f"【{part}】" if marked else part for part, marked in snippet_parts(text, needles))
 
 
-def _passes(fields: dict[str, Any], year, date_from, date_to, department, topic, doc_type) -> bool:
-    date = fields["date"]
-    if year is not None and str(year) != (date[:4] if date else urls.UNDATED_KEY):
-        return False
-    if date_from and (not date or date < date_from):
-        return False
-    if date_to and (not date or date > date_to):
-        return False
-    if department and department not in fields["departments"]:
-        return False
-    if topic and topic not in fields["topics"]:
-        return False
-    return not doc_type or doc_type == fields["doc_type"]
+def snippet_parts(text: str, needles: list[str]) -> list[tuple[str, bool]]:
+    """[(text, marked), ...]: SNIPPET_BEFORE characters before the best match and SNIPPET_AFTER
+    after it. The best match is the one followed, within the snippet, by the most different needles
+    (every term of 营商 环境 near each other beats either alone); the first among equals."""
+    folded, offsets = fold_with_offsets(text)
+    marks = []
+    for which, needle in enumerate(needles):
+        at = folded.find(needle)
+        while at >= 0:
+            marks.append((offsets[at], offsets[at + len(needle) - 1] + 1, which))
+            at = folded.find(needle, at + 1)
+    marks.sort(key=lambda m: (m[0], -m[1]))
+    focus, best = 0, 0
+    for i, mark in enumerate(marks):
+        seen = set()
+        for later in marks[i:]:
+            if later[0] >= mark[0] + SNIPPET_AFTER:
+                break
+            seen.add(later[2])
+        if len(seen) > best:
+            best, focus = len(seen), mark[0]
+    start, end = max(0, focus - SNIPPET_BEFORE), min(len(text), focus + SNIPPET_AFTER)
+    parts, at = [], start
+    for mark_start, mark_end, _ in marks:
+        if mark_start < at or mark_start >= end:
+            continue
+        if mark_start > at:
+            parts.append((text[at:mark_start], False))
+        parts.append((text[mark_start:min(mark_end, end)], True))
+        at = min(mark_end, end)
+    if at < end:
+        parts.append((text[at:end], False))
+    parts = [(re.sub(r"\s+", " ", part), marked) for part, marked in parts]
+    if start > 0:
+        parts.insert(0, ("…", False))
+    if end < len(text):
+        parts.append(("…", False))
+    return parts
 
 
 def format_results(result: dict[str, Any]) -> str:

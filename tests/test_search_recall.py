@@ -1,4 +1,5 @@
-"""Recall and precision of both search paths against a plain substring scan of the documents."""
+"""Recall and precision of every search path (the browser engine under node, the bundle's Python
+reader, staff search) against a plain substring scan of the documents."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import opencc
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
-from support import NodeEngine, Oracle, build  # noqa: E402
+from support import NodeEngine, Oracle, PythonEngine, build  # noqa: E402
 
 from archive.departments import DepartmentTable  # noqa: E402
 from archive.staff_search import search as staff_search  # noqa: E402
@@ -23,7 +24,7 @@ from archive.tokenizer import segmenter  # noqa: E402
 def built(tmp_path_factory):
     site, site_dir, index_dir = build(tmp_path_factory.mktemp("search"))
     engine = NodeEngine(site_dir)
-    yield site, engine, index_dir, Oracle(site)
+    yield site, engine, index_dir, Oracle(site), PythonEngine(site_dir)
     engine.close()
 
 
@@ -67,8 +68,10 @@ def test_the_query_set_has_several_hundred_queries_of_every_kind(built):
     assert len(draw_queries(site)) >= 400
 
 
-def test_browser_search_returns_exactly_the_documents_a_substring_scan_finds(built):
-    site, engine, _, oracle = built
+@pytest.mark.parametrize("reader", ["node", "python"])
+def test_browser_search_returns_exactly_the_documents_a_substring_scan_finds(built, reader):
+    site, node, _, oracle, python = built
+    engine = node if reader == "node" else python
     wrong = []
     for query in draw_queries(site):
         answer = engine.search(query, limit=None)
@@ -80,7 +83,7 @@ def test_browser_search_returns_exactly_the_documents_a_substring_scan_finds(bui
 
 
 def test_staff_search_returns_exactly_the_documents_a_substring_scan_finds(built):
-    site, _, index_dir, oracle = built
+    site, _, index_dir, oracle, _ = built
     wrong = []
     for query in draw_queries(site):
         result = staff_search(index_dir, query, limit=None)
@@ -91,7 +94,7 @@ def test_staff_search_returns_exactly_the_documents_a_substring_scan_finds(built
 
 
 def test_browser_and_staff_search_agree_on_every_query(built):
-    site, engine, index_dir, _ = built
+    site, engine, index_dir, _, _ = built
     for query in draw_queries(site, count_each=10):
         browser = set(engine.search(query, limit=None)["ids"])
         staff = {item["id"] for item in staff_search(index_dir, query, limit=None)["results"]}
@@ -105,18 +108,18 @@ def test_browser_and_staff_search_agree_on_every_query(built):
     ("长府[2020]8号", "2020-02-26-01"),
 ])
 def test_the_issue_examples_are_found(built, query, expected_id):
-    _, engine, _, _ = built
+    _, engine, _, _, _ = built
     assert expected_id in engine.search(query, limit=None)["ids"]
 
 
 def test_a_traditional_query_finds_the_simplified_text_and_the_reverse(built):
-    _, engine, _, oracle = built
+    _, engine, _, oracle, _ = built
     simplified = set(engine.search("营商环境", limit=None)["ids"])
     assert simplified and simplified == set(engine.search("營商環境", limit=None)["ids"]) == oracle.ids("营商环境")
 
 
 def test_a_department_short_form_also_finds_the_departments_other_names(built):
-    _, engine, _, oracle = built
+    _, engine, _, oracle, _ = built
     short = set(engine.search("发改委", limit=None)["ids"])
     assert set(engine.search('"区发展改革委"', limit=None)["ids"]) <= short
     assert short == oracle.ids("发改委")

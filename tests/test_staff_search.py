@@ -1,22 +1,32 @@
-"""Staff search (archive/staff_search.py): field queries and filters, against the reference scan."""
+"""Staff search (archive/staff_search.py): field queries and filters against the reference scan,
+ranking by Whoosh, edits through Whoosh's writer, snippets around the match."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
-from support import CONTENT, Oracle, build  # noqa: E402
+from support import CONTENT, Oracle, build, load_site  # noqa: E402
 
-from archive.staff_search import SearchError, format_results, search  # noqa: E402
+from archive import staff_search  # noqa: E402
+from archive.search_index import write_search_bundle  # noqa: E402
+from archive.staff_search import SearchError, format_results, search, update_index  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     site, _, index_dir = build(tmp_path_factory.mktemp("staff"))
     return site, index_dir, Oracle(site)
+
+
+def rebuild(site, out: Path) -> None:
+    """What a build does after the site changed: the bundle first, then the staff index."""
+    write_search_bundle(site, out / "site", site.config, out / "store")
+    update_index(site, out / "index", out / "store", out / "site")
 
 
 @pytest.mark.parametrize("query", ["title:重点工作", "doc_number:长府", "title:营商 -招商", "doc_number:[2020]", "title:不存在的标题"])
@@ -38,12 +48,17 @@ def test_filters_narrow_the_matches(built):
     by_year = search(index_dir, "发展", year=2020, limit=None)
     assert by_year["total"] and all(item["date"].startswith("2020") for item in by_year["results"])
     ranged = search(index_dir, "发展", date_from="2024-01-01", date_to="2024-02-28", limit=None)
-    assert all("2024-01-01" <= item["date"] <= "2024-02-28" for item in ranged["results"])
+    assert ranged["total"] and all("2024-01-01" <= item["date"] <= "2024-02-28" for item in ranged["results"])
     department = everything["results"][0]["departments"][0]
     by_department = search(index_dir, "发展", department=department, limit=None)
     assert by_department["total"] and all(department in item["departments"] for item in by_department["results"])
     doc_type = everything["results"][0]["doc_type"]
-    assert all(item["doc_type"] == doc_type for item in search(index_dir, "发展", doc_type=doc_type, limit=None)["results"])
+    typed = search(index_dir, "发展", doc_type=doc_type, limit=None)["results"]
+    assert typed and all(item["doc_type"] == doc_type for item in typed)
+    # Each filter keeps exactly the matches that pass it.
+    docs = {entry.doc.id: entry.doc for entry in site.entries}
+    assert {item["id"] for item in by_year["results"]} == {
+        doc_id for doc_id in oracle.ids("发展") if str(docs[doc_id].meta.get("date", ""))[:4] == "2020"}
     assert search(index_dir, "发展", limit=3)["total"] == everything["total"]
     assert len(search(index_dir, "发展", limit=3)["results"]) == 3
     assert "篇文件" in format_results(by_year)
@@ -54,12 +69,17 @@ def test_a_missing_index_is_a_search_error(tmp_path):
         search(tmp_path / "nothing", "发展")
 
 
+def test_a_missing_site_is_a_search_error_naming_it(built, tmp_path):
+    _, index_dir, _ = built
+    with pytest.raises(SearchError, match="base.js"):
+        search(index_dir, "发展", site_dir=tmp_path / "no-site")
+
+
 def test_the_whoosh_index_holds_every_document_and_ranks_a_title_hit_first(built):
     from whoosh import index as whoosh_index
 
-    from archive.staff_search import WHOOSH_DIR
     site, index_dir, oracle = built
-    with whoosh_index.open_dir(index_dir / WHOOSH_DIR).searcher() as searcher:
+    with whoosh_index.open_dir(index_dir / staff_search.WHOOSH_DIR).searcher() as searcher:
         assert {fields["id"] for fields in searcher.all_stored_fields()} == {entry.doc.id for entry in site.entries}
     result = search(index_dir, "营商环境", limit=None)
     assert result["total"] == len(oracle.ids("营商环境"))
@@ -67,117 +87,117 @@ def test_the_whoosh_index_holds_every_document_and_ranks_a_title_hit_first(built
     assert len(titled) < result["total"]  # the body-only matches must be outranked
     assert titled and result["results"][0]["id"] == titled[0]["id"]
     assert result["results"][0]["score"] > 0
+    assert all(item["path"].endswith(f"{item['id']}.md") for item in result["results"])
 
 
-def _segment_files(folder):
-    """{file kind: bytes} of the index's single segment, whatever its random name."""
-    from whoosh import index as whoosh_index
-    index = whoosh_index.open_dir(folder)
-    (segment,) = index._segments()
-    files = segment.open_compound_file(index.storage)
-    return {name.split(".", 1)[1]: files.open_file(name).read() for name in files.list()}, segment._fieldlengths
-
-
-def test_a_directly_written_segment_is_byte_for_byte_what_whooshs_writer_makes(tmp_path):
+def test_the_query_is_ranked_by_every_jieba_word_it_holds_without_cutting_it(built):
+    """The words found in the index for a query include every word jieba cuts from it that the
+    index holds (what the query was ranked by when it was cut with jieba)."""
     from whoosh import index as whoosh_index
 
-    from archive.staff_search import _schema, _update_whoosh
-    # Enough documents for several posting blocks per common word, repeated words (frequencies),
-    # an empty title and non-ASCII words whose byte order differs from insertion order.
-    fresh = {}
-    for number in range(300):
-        title = " ".join(["营商", "环境"] * (number % 3) + [f"标题{number % 7}"]) if number % 11 else ""
-        body = " ".join(["发展", f"词{number % 13}", f"word{number % 5}"] + ["建设"] * (number % 4) + ["ß", "z"])
-        fresh[f"doc-{number:04d}"] = (title, body)
-    _update_whoosh(tmp_path / "direct", rebuild=True, removed=[], fresh=fresh)
-    (tmp_path / "whoosh").mkdir()
-    writer = whoosh_index.create_in(tmp_path / "whoosh", _schema()).writer()
-    for doc_id, (title, body) in sorted(fresh.items()):
-        writer.add_document(id=doc_id, title=title, body=body)
-    writer.commit()
-    assert _segment_files(tmp_path / "direct") == _segment_files(tmp_path / "whoosh")
+    from archive.bundle_reader import Bundle
+    from archive.departments import DepartmentTable
+    from archive.tokenizer import segmenter
+    site, index_dir, _ = built
+    tokenizer = segmenter(DepartmentTable.load(site.config.path("data.departments")).names_for_dictionary())
+    bundle = Bundle(index_dir / search_head(index_dir)["site"])
+    with whoosh_index.open_dir(index_dir / staff_search.WHOOSH_DIR).searcher() as searcher:
+        reader = searcher.reader()
+        for query in ["营商环境", "进一步优化营商环境", "重点工作目标的通知", "区发展改革委", "电动自行车 发展"]:
+            evaluation = bundle.evaluate_all(bundle.parse(query))
+            found = {word for _, word in staff_search._query_words(reader, evaluation, bundle.group)}
+            cut = {word for word in tokenizer.words(query) if ("body", word) in reader or ("title", word) in reader}
+            assert cut and cut <= found, query
 
 
-@pytest.mark.parametrize("direct_write_min", [1, 100])
-def test_an_edited_index_returns_what_one_rebuilt_from_empty_returns(tmp_path, monkeypatch, direct_write_min):
-    from support import load_site
+def search_head(index_dir: Path) -> dict:
+    from archive.cache import read_pickle
+    return read_pickle(index_dir / staff_search.STORE)
 
-    from archive import staff_search
-    # 1: the edits are written as a segment of their own (as a large batch of edits would be);
-    # 100: through Whoosh's writer.
-    monkeypatch.setattr(staff_search, "DIRECT_WRITE_MIN", direct_write_min)
+
+def test_an_edited_index_returns_what_one_rebuilt_from_empty_returns(tmp_path):
     site = load_site(CONTENT)
-    staff_search.update_index(site, tmp_path / "edited", tmp_path / "store")
+    rebuild(site, tmp_path / "edited")
     site.entries[3].doc.body += "\n\n营商环境持续优化，营商环境建设取得成效。"
     site.entries[7].doc.meta["title"] += "（营商环境）"
     site.entries.pop(11)
-    staff_search.update_index(site, tmp_path / "edited", tmp_path / "store")
-    staff_search.update_index(site, tmp_path / "rebuilt", tmp_path / "store")
+    rebuild(site, tmp_path / "edited")
+    shutil.copytree(tmp_path / "edited" / "store", tmp_path / "rebuilt" / "store")  # the same bundle
+    rebuild(site, tmp_path / "rebuilt")
+    oracle = Oracle(site)
     for query in ["营商环境", "发展", "title:重点工作", "建设 -招商"]:
-        edited = search(tmp_path / "edited", query, limit=None)
-        rebuilt = search(tmp_path / "rebuilt", query, limit=None)
+        edited = search(tmp_path / "edited" / "index", query, limit=None)
+        rebuilt = search(tmp_path / "rebuilt" / "index", query, limit=None)
+        assert {item["id"] for item in edited["results"]} == oracle.ids(query)
         # Whoosh counts a replaced document in its old segment's statistics until that segment is
         # merged away, so BM25F scores drift a little between rebuilds (and near-ties may swap).
         mine = {item["id"]: item["score"] for item in edited["results"]}
         theirs = {item["id"]: item["score"] for item in rebuilt["results"]}
         assert mine == pytest.approx(theirs, rel=0.05)
+        assert {item["id"]: item["snippet"] for item in edited["results"]} == {
+            item["id"]: item["snippet"] for item in rebuilt["results"]}
 
 
-def test_the_store_holds_each_documents_folded_fields_as_archive_query_computes_them(built):
-    from archive.query import folded_fields
-    from archive.shown import shown_documents
-    from archive.staff_search import SHARDS, _read_shard
-    site, index_dir, _ = built
-    stored = {}
-    for shard in range(SHARDS):
-        stored.update(_read_shard(index_dir, shard))
-    assert {doc_id: tuple(entry["folded"]) for doc_id, entry in stored.items()} == {
-        doc.id: folded_fields(doc) for doc in shown_documents(site)}
+def test_an_edit_rewrites_only_the_changed_documents(tmp_path, monkeypatch):
+    site = load_site(CONTENT)
+    rebuild(site, tmp_path)
+    written = []
+    update_whoosh = staff_search._update_whoosh
+    monkeypatch.setattr(staff_search, "_update_whoosh",
+                        lambda folder, **kwargs: written.append(kwargs) or update_whoosh(folder, **kwargs))
+    removed = site.entries.pop(11).doc.id
+    site.entries[3].doc.body += "\n\n补充一段。"
+    rebuild(site, tmp_path)
+    ((change,),) = [written]
+    assert not change["rebuild"] and change["removed"] == [removed]
+    assert list(change["fresh"]) == [site.entries[3].doc.id]
+
+
+def test_a_site_swapped_in_before_its_staff_index_is_updated_is_searched_as_it_is(tmp_path):
+    """The pipeline publishes the new site before it updates the staff index: meanwhile the set and
+    the ids come from the new bundle (ids from the results' rows, not the index's stale list)."""
+    site = load_site(CONTENT)
+    rebuild(site, tmp_path)
+    site.entries.pop(0)
+    site.entries[5].doc.body += "\n\n这是刚刚加入的独特语句。"
+    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
+    oracle = Oracle(site)
+    for query in ["发展", "独特语句", "营商环境 -招商"]:
+        assert {item["id"] for item in search(tmp_path / "index", query, limit=None)["results"]} == oracle.ids(query)
+
+
+def test_a_snippet_shows_the_match_wherever_it_is_in_the_document(tmp_path):
+    site = load_site(CONTENT)
+    doc = site.entries[4].doc
+    doc.body += "\n\n" + "本段为填充文字。" * 600 + "\n\n试点推行首席数据官制度。"
+    rebuild(site, tmp_path)
+    (item,) = search(tmp_path / "index", "首席数据官", limit=None)["results"]
+    assert item["id"] == doc.id and "【首席数据官】制度" in item["snippet"]
+    (item,) = search(tmp_path / "index", "首席數據官", limit=None)["results"]  # traditional query
+    assert "【首席数据官】" in item["snippet"]
+    titled = search(tmp_path / "index", f"title:{doc.title[:4]}", limit=None)["results"]
+    assert titled and all(item["snippet"] for item in titled)
 
 
 def test_splitting_on_whitespace_gives_the_staff_analyzers_tokens():
-    from archive.staff_search import _SPACE_SEPARATED
     text = " ".join(chr(code) + "字" for code in range(0x110000) if not 0xD800 <= code < 0xE000)
-    assert [token.text for token in _SPACE_SEPARATED(text)] == text.split()
-
-
-def test_a_lost_store_shard_is_written_again_by_the_next_update(tmp_path):
-    from support import load_site
-
-    from archive import staff_search
-    site = load_site(CONTENT)
-    staff_search.update_index(site, tmp_path / "index", tmp_path / "store")
-    before = search(tmp_path / "index", "发展", limit=None)
-    lost = next(shard for shard in range(staff_search.SHARDS)
-                if staff_search._read_shard(tmp_path / "index", shard))
-    staff_search._shard_path(tmp_path / "index", lost).unlink()
-    with pytest.raises(SearchError):
-        search(tmp_path / "index", "发展")
-    staff_search.update_index(site, tmp_path / "index", tmp_path / "store")
-    after = search(tmp_path / "index", "发展", limit=None)
-    assert {item["id"] for item in after["results"]} == {item["id"] for item in before["results"]}
+    assert [token.text for token in staff_search._SPACE_SEPARATED(text)] == text.split()
 
 
 def test_a_lost_whoosh_index_is_rebuilt_whole_by_the_next_update(tmp_path):
-    import shutil
-
-    from support import load_site
-
-    from archive import staff_search
     site = load_site(CONTENT)
-    staff_search.update_index(site, tmp_path / "index", tmp_path / "store")
+    rebuild(site, tmp_path)
     before = search(tmp_path / "index", "营商环境", limit=None)
     shutil.rmtree(tmp_path / "index" / staff_search.WHOOSH_DIR)
-    staff_search.update_index(site, tmp_path / "index", tmp_path / "store")
+    with pytest.raises(SearchError):
+        search(tmp_path / "index", "营商环境")
+    rebuild(site, tmp_path)
     assert search(tmp_path / "index", "营商环境", limit=None) == before
 
 
 def test_an_unchanged_archive_loaded_again_leaves_the_staff_index_untouched(tmp_path):
-    from support import load_site
-
-    from archive.staff_search import STORE, update_index
-    update_index(load_site(CONTENT), tmp_path / "index", tmp_path / "store")
+    rebuild(load_site(CONTENT), tmp_path)
     written = {path: path.stat().st_mtime_ns for path in (tmp_path / "index").rglob("*")}
-    update_index(load_site(CONTENT), tmp_path / "index", tmp_path / "store")
+    rebuild(load_site(CONTENT), tmp_path)
     assert {path: path.stat().st_mtime_ns for path in (tmp_path / "index").rglob("*")} == written
-    assert (tmp_path / "index" / STORE) in written
+    assert (tmp_path / "index" / staff_search.STORE) in written

@@ -1,0 +1,148 @@
+"""The bundle's Python reader (archive/bundle_reader.py) and the browser engine (under node) return
+the same documents, and the documents a substring scan finds, with the bundle's thresholds
+lowered so that the small fixtures reach every branch of the format: frequent strings, paged
+roots, terms longer than the stored context (pieces and text checks), several segments and text
+past a document's opening."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
+from support import NodeEngine, Oracle, PythonEngine, build  # noqa: E402
+from test_search_recall import draw_queries  # noqa: E402
+
+from archive import bundle_reader, search_index  # noqa: E402
+from archive.shown import shown_documents  # noqa: E402
+
+# A string in 3 places of a segment has its document list stored whole, roots longer than 200
+# characters go to pages, terms of 6 characters or more are looked up in pieces and checked in
+# text, segments hold at most 16 documents.
+LIMITS = search_index.Limits(frequent=3, page=200, shard_target=300, context=5, segment_max=16)
+TEXT_FILES = {"OPENING": 300, "BLOCK": 500}  # text past a row's opening, in several blocks
+
+
+@pytest.fixture(scope="module")
+def lowered(tmp_path_factory):
+    patch = pytest.MonkeyPatch()
+    for name, value in TEXT_FILES.items():
+        patch.setattr(search_index, name, value)
+    # Segments are built in this process: a worker process would import the writer afresh, with
+    # the default text file sizes (Limits travel with the jobs, these do not).
+    patch.setattr(search_index, "_cores", lambda: 1)
+    try:
+        site, site_dir, _ = build(tmp_path_factory.mktemp("lowered"), limits=LIMITS)
+    finally:
+        patch.undo()
+    node = NodeEngine(site_dir)
+    yield site, site_dir, node, PythonEngine(site_dir), Oracle(site)
+    node.close()
+
+
+def queries(site) -> list[str]:
+    """The recall queries and, for the pieces, substrings of 6 to 40 characters."""
+    rng = random.Random(7)
+    texts = [doc.text for doc in shown_documents(site)]
+    long = []
+    for _ in range(120):
+        text = rng.choice(texts)
+        length = rng.randint(6, 40)
+        start = rng.randrange(max(1, len(text) - length))
+        long.append(text[start:start + length].strip().strip('"“”-－'))
+    return [*draw_queries(site), *dict.fromkeys(q for q in long if q)]
+
+
+def test_the_fixture_bundle_reaches_every_branch(lowered):
+    _, site_dir, *_ = lowered
+    data = site_dir / "search" / "data"
+    segments = [folder for folder in data.iterdir() if folder.is_dir()]
+    assert len(segments) >= 3
+    assert any(folder.glob("p*.js") for folder in segments)  # paged roots
+    assert any(len(list(folder.glob("x*.js"))) for folder in segments)  # text past the opening
+    bundle = bundle_reader.Bundle(site_dir)
+    assert bundle.context == LIMITS.context
+    frequent = 0
+    for seg in bundle.segments:
+        for shard in range(seg.roots):
+            name = f"{seg.key}/r{shard}"
+            bundle.load(name)
+            text = bundle.files[name]
+            at = 0
+            while at < len(text):  # every root's record: count its frequent strings
+                root, at = bundle_reader._read_chars(text, at, 3)
+                size, at = bundle_reader._read_varint(text, at)
+                frequent += len(bundle_reader._parse_records(text, at, at + size).f)
+                at += size
+    assert frequent >= 50
+
+
+def test_the_python_reader_and_the_browser_engine_return_the_same_documents(lowered):
+    site, _, node, python, oracle = lowered
+    asked = queries(site)
+    assert len(asked) >= 500
+    wrong = []
+    for query in asked:
+        browser = node.search(query, limit=None)
+        assert "error" not in browser, (query, browser.get("error"))
+        mine = python.search(query)
+        expected = oracle.ids(query)
+        if sorted(mine["ids"]) != sorted(browser["ids"]) or set(mine["ids"]) != expected:
+            wrong.append((query, sorted(expected), sorted(browser["ids"]), sorted(mine["ids"])))
+    assert wrong == []
+
+
+def test_the_queries_took_every_path_of_the_reader(lowered, monkeypatch):
+    """Counted while the queries run: pages read, long terms cut into pieces, documents checked
+    against their text past the opening, alias groups, field prefixes and bucket entries whose
+    stored context ends before the term does."""
+    site, site_dir, *_ = lowered
+    bundle = bundle_reader.Bundle(site_dir)
+    seen = {"page": 0, "pieces": 0, "check": 0, "block": 0, "group": 0, "field": 0, "short context": 0}
+    load, check, alt_docs, lookup = bundle.load, bundle.check_text, bundle.alt_docs, bundle.lookup
+
+    def counting_load(name):
+        seen["page"] += "/p" in name and name not in bundle.files
+        seen["block"] += "/x" in name and name not in bundle.files
+        return load(name)
+
+    def counting_check(seg, local, alt, field):
+        seen["check"] += 1
+        seen["field"] += field is not None
+        return check(seg, local, alt, field)
+
+    def counting_alt_docs(seg, alt, field):
+        seen["pieces"] += len(alt) > bundle.context
+        return alt_docs(seg, alt, field)
+
+    def counting_lookup(seg, piece):
+        docs, to_check = lookup(seg, piece)
+        seen["short context"] += bool(to_check) and len(piece) < bundle.context  # a bucket entry cut short
+        return docs, to_check
+
+    monkeypatch.setattr(bundle, "lookup", counting_lookup)
+    monkeypatch.setattr(bundle, "load", counting_load)
+    monkeypatch.setattr(bundle, "check_text", counting_check)
+    monkeypatch.setattr(bundle, "alt_docs", counting_alt_docs)
+    for query in queries(site):
+        terms = bundle.parse(query)
+        seen["group"] += any(bundle.group(term) is not None for term in terms)
+        bundle.evaluate_all(terms)
+    assert all(count > 0 for count in seen.values()), seen
+
+
+@pytest.mark.parametrize("text", ["发展", "𠀀𠀁发展𠀂", "a𝒜b", ""])
+def test_units_are_javascripts_utf16_code_units(text):
+    units = bundle_reader._units(text)
+    assert len(units) == len(text.encode("utf-16-le")) // 2
+    assert bundle_reader._from_units(units) == text
+    assert "".join(bundle_reader._code_points(units)) == units
+    assert len(bundle_reader._code_points(units)) == len(text)
+
+
+def test_a_missing_bundle_is_an_error_naming_the_file(tmp_path):
+    with pytest.raises(bundle_reader.BundleError, match="base.js.*build.py build"):
+        bundle_reader.Bundle(tmp_path)
