@@ -141,7 +141,9 @@ class TaskRow:
         return f"task-{self.number}" if self.number.isdigit() else ""
 
 
-@dataclass(eq=False)
+# Entries, collections and the site refer to each other: a generated repr of one would print the
+# whole archive (a failing test's report once took 12 GB), so they keep object's short repr.
+@dataclass(eq=False, repr=False)
 class Entry(OfDocument):
     """A document in the site: the Document plus everything assemble() worked out about it."""
 
@@ -173,7 +175,7 @@ class Entry(OfDocument):
         return groups
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Collection:
     """A year, department, topic or document type, and its documents newest first."""
 
@@ -203,7 +205,7 @@ class Collection:
         return [(year, counts.get(year, 0)) for year in range(min(counts), max(counts) + 1)]
 
 
-@dataclass
+@dataclass(repr=False)
 class Site:
     """Everything the renderer and the search bundle need, built once per build.
 
