@@ -25,6 +25,24 @@ from typing import Callable, Iterator
 # How often a waiting run tries again: a build takes seconds, so a fraction of one is plenty.
 RETRY_SECONDS = 0.2
 
+# Descriptors of the lock files this process holds. A child forked while one is held (a render
+# worker) shares its open file, and a flock lasts while any process has that file open: killed,
+# the run would leave its stuck workers holding the lock and the next run waiting for them. So a
+# forked child points those descriptors at /dev/null (the numbers stay valid for their objects).
+_HELD: set[int] = set()
+
+
+def _release_in_child() -> None:
+    if _HELD:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in _HELD:
+            os.dup2(null, fd)
+        os.close(null)
+        _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_release_in_child)
+
 
 class Busy(Exception):
     """Another run still holds the lock after the wait; the message names it and the folder."""
@@ -62,10 +80,12 @@ def hold(folder: Path, wait: float, say: Callable[[str], None]) -> Iterator[None
         command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
         handle.write(f"{os.getpid()} {time.strftime('%Y-%m-%d %H:%M:%S')} {command}\n")
         handle.flush()
+        _HELD.add(handle.fileno())
         yield
         handle.seek(0)
         handle.truncate()
     finally:
+        _HELD.discard(handle.fileno())
         handle.close()  # releases the lock
 
 

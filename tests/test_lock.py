@@ -71,6 +71,31 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(tmp_path):
     assert f"pid {holder.pid} " in messages[0]
 
 
+FORKING_HOLDER = """
+import os, sys, time
+from archive import lock
+with lock.hold(sys.argv[1], 0, print):
+    if os.fork() == 0:  # a worker that outlives its killed parent, as a stuck render worker would
+        time.sleep(60)
+        os._exit(0)
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_forked_worker_of_a_killed_run_does_not_keep_its_lock(tmp_path):
+    process = subprocess.Popen([sys.executable, "-c", FORKING_HOLDER, str(tmp_path / "site")], cwd=REPO,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "held"
+    with pytest.raises(lock.Busy):
+        with lock.hold(tmp_path / "site", 0, print):
+            pass
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with lock.hold(tmp_path / "site", 0, lambda message: None):  # the orphaned child still runs
+        pass
+
+
 def test_build_gives_up_after_wait_naming_the_running_process(tmp_path):
     config = write_config(tmp_path, SITE_FIXTURE / "content")
     holder = _holder(tmp_path / "site")
