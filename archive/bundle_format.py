@@ -50,3 +50,46 @@ def client_format() -> dict:
         "field_colons": list(FIELD_COLONS),
         "separator": SEPARATOR,
     }
+
+
+# Decoding, in plain Python (the writer's numpy encoders are in archive/search_index.py).
+DIGIT = {char: value for value, char in enumerate(ALPHABET)}
+
+
+def read_varint(text: str, at: int) -> tuple[int, int]:
+    """The varint starting at text[at]: (value, index after it)."""
+    value = shift = 0
+    while True:
+        digit = DIGIT[text[at]]
+        at += 1
+        value += (digit & 31) << shift
+        if not digit & 32:
+            return value, at
+        shift += 5
+
+
+def decode_varints(text: str) -> list[int]:
+    out, at = [], 0
+    while at < len(text):
+        value, at = read_varint(text, at)
+        out.append(value)
+    return out
+
+
+def decode_doc_list(text: str) -> list[int]:
+    """A document list: delta varints, or BITMAP and 6 documents per character."""
+    if text.startswith(BITMAP):
+        return [(i - 1) * 6 + bit for i in range(1, len(text)) for bit in range(6) if DIGIT[text[i]] >> bit & 1]
+    out, number = [], -1
+    for delta in decode_varints(text):
+        number += delta + 1
+        out.append(number)
+    return out
+
+
+def key_hash(text: str) -> int:
+    """h = h * 31 + code point, modulo 2**32: which shard a key's records are in (both readers)."""
+    value = 0
+    for char in text:
+        value = (value * 31 + ord(char)) & 0xFFFFFFFF
+    return value

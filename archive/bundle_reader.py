@@ -26,14 +26,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from archive.bundle_format import ALPHABET, BITMAP, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS
+from archive.bundle_format import (DIGIT, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, decode_doc_list,
+                                   decode_varints, key_hash, read_varint)
 from archive.query import Term, parse_query
 from archive.tokenizer import fold
 
 REGISTER = "ArchiveSearch.register("
 EPOCH = date(1970, 1, 1)
 ROW = {name: index for index, name in enumerate(ROW_FIELDS)}
-DIGIT = {char: value for value, char in enumerate(ALPHABET)}
 
 
 class BundleError(Exception):
@@ -46,43 +46,6 @@ def _units(text: str) -> str:
         return text
     return "".join(c if c < "\U00010000" else chr(0xD7C0 + (ord(c) >> 10)) + chr(0xDC00 + (ord(c) & 0x3FF))
                    for c in text)
-
-
-def _read_varint(s: str, i: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        digit = DIGIT[s[i]]
-        i += 1
-        value += (digit & 31) << shift
-        if not digit & 32:
-            return value, i
-        shift += 5
-
-
-def _decode(text: str) -> list[int]:
-    out, at = [], 0
-    while at < len(text):
-        value, at = _read_varint(text, at)
-        out.append(value)
-    return out
-
-
-def decode_list(text: str) -> list[int]:
-    """A document list: delta varints, or BITMAP and 6 documents per character."""
-    if text.startswith(BITMAP):
-        return [(i - 1) * 6 + b for i in range(1, len(text)) for b in range(6) if DIGIT[text[i]] >> b & 1]
-    out, number = [], -1
-    for delta in _decode(text):
-        number += delta + 1
-        out.append(number)
-    return out
-
-
-def _key_hash(text: str) -> int:
-    value = 0
-    for char in text:
-        value = (value * 31 + ord(char)) & 0xFFFFFFFF
-    return value
 
 
 def _read_chars(s: str, i: int, count: int) -> tuple[str, int]:
@@ -119,7 +82,7 @@ def _parse_records(s: str, start: int = 0, end: int | None = None) -> Records:
         head = DIGIT[s[i]]
         kind = head >> 4
         key, i = _read_chars(s, i + 1, head & 15)
-        size, i = _read_varint(s, i)
+        size, i = read_varint(s, i)
         if kind == PAGE_KIND:
             out.pages.append((key, size))
             continue
@@ -129,7 +92,7 @@ def _parse_records(s: str, start: int = 0, end: int | None = None) -> Records:
 
 
 def _list_pair(payload: str) -> tuple[str, str]:
-    size, at = _read_varint(payload, 0)
+    size, at = read_varint(payload, 0)
     return payload[at:at + size], payload[at + size:]
 
 
@@ -169,7 +132,7 @@ class Bundle:
         self.segments = [Segment(s[0], s[1], s[2], s[3], s[4], s[5], frozenset(s[6])) for s in base["segments"]]
         self.aliases = {form: tuple(forms) for forms in base["aliases"] for form in forms}
         self.group_of = {tuple(forms): group for group, forms in enumerate(base["aliases"])}
-        runs, self.days = _decode(base["dates"]), []
+        runs, self.days = decode_varints(base["dates"]), []
         for stored, repeat in zip(runs[::2], runs[1::2]):
             # 1 + days after the earliest date, 0 for undated (search_index.date_runs)
             self.days += [stored - 1 + base["date_origin"] if stored else None] * repeat
@@ -243,8 +206,8 @@ class Bundle:
             if group is not None:
                 if group in seg.groups:
                     every, meta = self.load(f"{seg.key}/a{group}")
-                    in_meta = set(decode_list(meta))
-                    for local in decode_list(every):
+                    in_meta = set(decode_doc_list(meta))
+                    for local in decode_doc_list(every):
                         add(seg, local, local in in_meta)
                 continue
             for alternative in term.alternatives:
@@ -298,8 +261,8 @@ class Bundle:
         check: set[int] = set()
 
         def add_list(every: str, meta: str, to_check: bool) -> None:
-            in_meta = set(decode_list(meta))
-            for d in decode_list(every):
+            in_meta = set(decode_doc_list(meta))
+            for d in decode_doc_list(every):
                 if to_check:
                     check.add(d)
                 else:
@@ -353,18 +316,18 @@ class Bundle:
         return docs, check
 
     def _gram_shard(self, seg: Segment, gram: str) -> str:
-        return f"{seg.key}/g{_key_hash(gram) % seg.grams}"
+        return f"{seg.key}/g{key_hash(gram) % seg.grams}"
 
     def _root_records(self, seg: Segment, root: str) -> Records | None:
         """The records of one root (in units) in a segment; None when no suffix starts with it."""
-        name = f"{seg.key}/r{_key_hash(_from_units(root)) % seg.roots}"
+        name = f"{seg.key}/r{key_hash(_from_units(root)) % seg.roots}"
         self.load(name)
 
         def spans() -> tuple[str, dict[str, tuple[int, int]]]:
             s, found, i = _units(self.files[name]), {}, 0
             while i < len(s):
                 key, i = _read_chars(s, i, 3)
-                size, i = _read_varint(s, i)
+                size, i = read_varint(s, i)
                 found[key] = (i, i + size)
                 i += size
             return s, found
@@ -430,7 +393,7 @@ class Bundle:
     def labels(self, facet: str) -> dict[str, set[int]]:
         """Facet (type, department, topic) label -> its documents."""
         def read() -> dict[str, set[int]]:
-            return {label: set(decode_list(docs)) for label, docs in self.load(f"f-{facet}")}
+            return {label: set(decode_doc_list(docs)) for label, docs in self.load(f"f-{facet}")}
         return self._parsed(f"f-{facet}", read)
 
 

@@ -39,7 +39,7 @@ from pydivsufsort import divsufsort, kasai
 
 from archive import urls
 from archive.bundle_format import (ALPHABET, BITMAP, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, WORD_MAX,
-                                   client_format)
+                                   client_format, key_hash)
 from archive.cache import read_pickle, write_pickle
 from archive.departments import DepartmentTable
 from archive.document import DOC_TYPES
@@ -132,19 +132,6 @@ def varints(values) -> str:
     return codes.astype(np.uint8).tobytes().decode("ascii")
 
 
-def decode_varints(text: str) -> list[int]:
-    out, value, shift = [], 0, 0
-    for char in text:
-        digit = ALPHABET.index(char)
-        value |= (digit & 31) << shift
-        if digit & 32:
-            shift += 5
-        else:
-            out.append(value)
-            value = shift = 0
-    return out
-
-
 def doc_list(numbers: np.ndarray, count: int) -> str:
     """Ascending document numbers as delta varints or, when shorter, a bitmap."""
     if len(numbers) < SHORT and len(numbers) * 6 <= count + 6:
@@ -160,24 +147,6 @@ def doc_list(numbers: np.ndarray, count: int) -> str:
         np.add.at(bits, numbers // 6, 1 << (numbers % 6))
         return BITMAP + _DIGITS[bits].astype(np.uint8).tobytes().decode("ascii")
     return varints(np.diff(numbers, prepend=-1) - 1)
-
-
-def decode_doc_list(text: str) -> list[int]:
-    if text.startswith(BITMAP):
-        return [i * 6 + bit for i, char in enumerate(text[1:]) for bit in range(6) if ALPHABET.index(char) >> bit & 1]
-    numbers, number = [], -1
-    for delta in decode_varints(text):
-        number += delta + 1
-        numbers.append(number)
-    return numbers
-
-
-def key_hash(text: str) -> int:
-    """h = h * 31 + code point, modulo 2**32; search/archive-search.js computes the same."""
-    value = 0
-    for char in text:
-        value = (value * 31 + ord(char)) & 0xFFFFFFFF
-    return value
 
 
 def _utf16_units(codes: np.ndarray) -> np.ndarray:

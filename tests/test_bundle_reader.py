@@ -17,6 +17,7 @@ from support import NodeEngine, Oracle, PythonEngine, build  # noqa: E402
 from test_search_recall import draw_queries  # noqa: E402
 
 from archive import bundle_reader, search_index  # noqa: E402
+from archive.bundle_format import read_varint  # noqa: E402
 from archive.shown import shown_documents  # noqa: E402
 
 # A string in 3 places of a segment has its document list stored whole, roots longer than 200
@@ -74,7 +75,7 @@ def test_the_fixture_bundle_reaches_every_branch(lowered):
             at = 0
             while at < len(text):  # every root's record: count its frequent strings
                 root, at = bundle_reader._read_chars(text, at, 3)
-                size, at = bundle_reader._read_varint(text, at)
+                size, at = read_varint(text, at)
                 frequent += len(bundle_reader._parse_records(text, at, at + size).f)
                 at += size
     assert frequent >= 50

@@ -18,7 +18,8 @@ from archive.query import department_aliases, parse_query  # noqa: E402
 from archive.shown import shown_documents  # noqa: E402
 from archive.tokenizer import fold, plain_text  # noqa: E402
 from archive import search_index  # noqa: E402
-from archive.search_index import decode_doc_list, doc_list, segments_of, write_search_bundle  # noqa: E402
+from archive.bundle_format import decode_doc_list  # noqa: E402
+from archive.search_index import doc_list, segments_of, write_search_bundle  # noqa: E402
 
 
 def tree(folder: Path) -> dict[str, bytes]:
