@@ -9,6 +9,8 @@ described in search/README.md; this module imports nothing heavy, so a reader st
 
 from __future__ import annotations
 
+import datetime as dt
+
 from archive.query import FIELD_PREFIXES, FIELD_COLONS, MINUS, QUOTES, SEPARATOR
 from archive.tokenizer import DROPPED
 
@@ -50,6 +52,14 @@ def client_format() -> dict:
         "field_colons": list(FIELD_COLONS),
         "separator": SEPARATOR,
     }
+
+
+EPOCH = dt.date(1970, 1, 1)  # dates are days from it, negative before it
+
+
+def day_number(date: str | None) -> int | None:
+    """Days from 1970-01-01 (negative before it) of a YYYY-MM-DD date, None for none."""
+    return (dt.date.fromisoformat(date) - EPOCH).days if date else None
 
 
 # Decoding, in plain Python (the writer's numpy encoders are in archive/search_index.py).

@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from archive.bundle_format import (DIGIT, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, decode_doc_list,
+from archive.bundle_format import (DIGIT, EPOCH, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, decode_doc_list,
                                    decode_varints, key_hash, read_varint)
 from archive.query import Term, parse_query
 from archive.tokenizer import fold
 
 REGISTER = "ArchiveSearch.register("
-EPOCH = date(1970, 1, 1)
 ROW = {name: index for index, name in enumerate(ROW_FIELDS)}
 
 

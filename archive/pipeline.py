@@ -20,7 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from archive import cache, model, search_index, staff_search, urls
+from archive import cache, model, search_index, shown, staff_search, urls
 from archive.config import ConfigError
 from archive.departments import DataError, DepartmentTable
 from archive.output import OutputError, SiteWriter, catalog, document_data, read_marker
@@ -135,7 +135,9 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
             writer.write(url, data)
         writer.copy_tree(config.path("paths.static"), urls.STATIC)
         clock.lap("render")
-        search_index.write_search_bundle(site, writer.path, config, folder / cache.SEARCH_STORE)
+        # What each page shows, as text: both indexes read it, worked out once.
+        searched = shown.shown_documents(site)
+        search_index.write_search_bundle(searched, writer.path, config, folder / cache.SEARCH_STORE)
         clock.lap("search bundle")
         fingerprints = {page.url: page.fingerprint for page in planned}
         token = cache.PageManifest.token(recipe, fingerprints)
@@ -151,7 +153,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
         documents.save()
         clock.lap("cache")
         _release_memory()
-        staff_search.update_index(site, folder / cache.STAFF_INDEX, folder / cache.SEARCH_STORE, out_dir)
+        staff_search.update_index(searched, config, folder / cache.STAFF_INDEX, folder / cache.SEARCH_STORE, out_dir)
         clock.lap("staff index")
     finally:
         writer.close()

@@ -44,12 +44,12 @@ class Term:
     field: str | None = None
 
 
-def folded_fields(shown: Any) -> tuple[dict[str, str], str, str]:
-    """(folded value per metadata field, folded metadata field, folded text) of an
-    archive.shown.Shown: what its page shows, folded."""
-    per_field = {key: SEPARATOR.join(fold(v) for v in values) for key, values in shown.fields.items()}
+def folded_fields(fields: dict[str, list[str]], text: str) -> tuple[dict[str, str], str, str]:
+    """(folded value per metadata field, folded metadata field, folded text) of what a page shows
+    (archive.shown.Shown's fields and text)."""
+    per_field = {key: SEPARATOR.join(fold(v) for v in values) for key, values in fields.items()}
     meta = SEPARATOR.join(value for value in per_field.values() if value)
-    return per_field, meta, fold(shown.text)
+    return per_field, meta, fold(text)
 
 
 def department_aliases(table: Any) -> dict[str, tuple[str, ...]]:

@@ -22,7 +22,6 @@ cores and is cached by content hash.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import multiprocessing
@@ -39,13 +38,13 @@ from pydivsufsort import divsufsort, kasai
 
 from archive import urls
 from archive.bundle_format import (ALPHABET, BITMAP, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, WORD_MAX,
-                                   client_format, key_hash)
+                                   client_format, day_number, key_hash)
 from archive.cache import read_pickle, write_pickle
 from archive.departments import DepartmentTable
 from archive.document import DOC_TYPES
-from archive.query import SEPARATOR, department_aliases
-from archive.shown import Shown, shown_documents
-from archive.tokenizer import ANALYSIS_VERSION, Segmenter, fold, fold_table_for, segmenter
+from archive.query import SEPARATOR, department_aliases, folded_fields
+from archive.shown import Shown
+from archive.tokenizer import ANALYSIS_VERSION, Segmenter, fold_table_for, segmenter
 
 ANALYSIS_FORMAT = 2  # what _analyse returns (2: words as one string)
 FREQUENT_KIND, BUCKET_KIND, WORD_KIND = (RECORD_KINDS.index(kind) for kind in "fbw")
@@ -58,7 +57,6 @@ WORDS_CACHE = "browser-words.pickle"  # in the store: the analyses' words alone,
 BUNDLE_CACHE = "bundle-segments"  # in the store: built segments, hard-linked into the site
 CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.css")
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
-EPOCH = dt.date(1970, 1, 1)  # dates are days from it, negative before it
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
 LINK_THREADS = 4  # threads hard-linking segment files into the site
 SHORT = 64  # lists shorter than this are encoded in plain Python (see varints)
@@ -219,9 +217,7 @@ def word_text(values: dict[str, list[str]], plain: str) -> str:
 def _analyse(item: tuple[dict, str]) -> dict:
     """What the bundle needs of one document; spread over cores and cached by content hash."""
     values, plain = item
-    per_field = {name: SEPARATOR.join(fold(v) for v in vs) for name, vs in values.items()}
-    meta = SEPARATOR.join(v for v in per_field.values() if v)
-    body = fold(plain)
+    _, meta, body = folded_fields(values, plain)
     words = sorted(set(_WORKER["segmenter"].words(word_text(values, plain))))
     groups = []
     pattern = _WORKER["pattern"]
@@ -698,11 +694,6 @@ def segments_of(ids: list[str], limits: Limits = Limits()) -> list[tuple[int, in
     return ranges
 
 
-def day_number(date: str | None) -> int | None:
-    """Days from 1970-01-01 (negative before it), None for an undated document."""
-    return (dt.date.fromisoformat(date) - EPOCH).days if date else None
-
-
 def date_runs(dates: list[str | None]) -> tuple[int, list[int]]:
     """(origin, runs) of the documents' dates in number order: runs alternate a stored day and how
     many consecutive documents have it; a stored day is 0 for undated, else 1 + days after origin
@@ -895,12 +886,14 @@ def _save_segment(folder: Path, files: dict[str, str]) -> None:
     temporary.rename(folder)
 
 
-def write_search_bundle(site: Any, out_dir: Path, config: Any, store: Path, limits: Limits = Limits()) -> None:
-    """Write the browser index and the search scripts into out_dir/search/; what the next build
-    reuses (analyses, built segments) is kept in store."""
+def write_search_bundle(documents: list[Shown], out_dir: Path, config: Any, store: Path,
+                        limits: Limits = Limits()) -> None:
+    """Write the browser index of documents (shown.shown_documents, in search's order) and the
+    search scripts into out_dir/search/; what the next build reuses (analyses, built segments) is
+    kept in store."""
     departments = DepartmentTable.load(config.path("data.departments"))
     tokenizer = segmenter(departments.names_for_dictionary())
-    files, seg_keys = build_bundle(shown_documents(site), departments, tokenizer, store, limits)
+    files, seg_keys = build_bundle(documents, departments, tokenizer, store, limits)
     target = Path(out_dir) / "search"
     if (target / "data").exists():
         shutil.rmtree(target / "data")

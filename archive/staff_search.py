@@ -22,7 +22,6 @@ import hashlib
 import marshal
 import os
 import re
-from datetime import date as Date
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,8 @@ from whoosh.query import Term as WhooshTerm
 from whoosh.scoring import BM25F
 
 from archive import urls
-from archive.bundle_reader import EPOCH, Bundle, BundleError, Evaluation
+from archive.bundle_format import day_number
+from archive.bundle_reader import Bundle, BundleError, Evaluation
 from archive.cache import read_pickle, write_pickle
 from archive.tokenizer import fold, fold_with_offsets
 
@@ -87,23 +87,22 @@ def _bundle_build(site_dir: Path) -> str | None:
         return None
 
 
-def update_index(site: Any, index_dir: Path, bundle_store: Path, site_dir: Path) -> None:
-    """Bring the staff index in index_dir up to date with site, whose bundle is in site_dir (built
-    already: its build left every document's jieba words in bundle_store). Documents whose id and
-    fingerprint are unchanged are kept; changed, added and removed ones are rewritten."""
+def update_index(documents: list[Any], config: Any, index_dir: Path, bundle_store: Path, site_dir: Path) -> None:
+    """Bring the staff index in index_dir up to date with documents (shown.shown_documents of the
+    site whose bundle is in site_dir, built already: its build left every document's jieba words in
+    bundle_store). Documents whose id and fingerprint are unchanged are kept; changed, added and
+    removed ones are rewritten."""
     # The build side's modules load here: the query side (search) must start fast without them.
     from archive.departments import DepartmentTable
     from archive.search_index import alias_groups, analysis_salt, cached_words, content_hash, word_text
-    from archive.shown import shown_documents
     from archive.tokenizer import segmenter
 
     index_dir = Path(index_dir)
-    table = DepartmentTable.load(site.config.path("data.departments"))
+    table = DepartmentTable.load(config.path("data.departments"))
     marker = {"schema": SCHEMA_VERSION, "dictionary": table.names_for_dictionary()}
     current = _read(index_dir)
     folder = index_dir / WHOOSH_DIR
     stored = current["hashes"] if current and current["marker"] == marker and whoosh_index.exists_in(folder) else {}
-    documents = shown_documents(site)
     head = {"marker": marker, "hashes": {doc.id: _fingerprint(doc) for doc in documents},
             "ids": [doc.id for doc in documents], "build": _bundle_build(site_dir),
             "site": os.path.relpath(Path(site_dir).resolve(), index_dir.resolve())}
@@ -199,10 +198,6 @@ def _bm25(searcher, evaluation: Evaluation, group_of, wanted: dict[str, int]) ->
     return scores, docnums
 
 
-def _day(value: str | None) -> int | None:
-    return (Date.fromisoformat(value) - EPOCH).days if value else None
-
-
 def search(index_dir: Path, query: str, *, site_dir: Path | None = None, year: int | str | None = None,
            date_from: str | None = None, date_to: str | None = None, department: str | None = None,
            topic: str | None = None, doc_type: str | None = None, limit: int | None = 20,
@@ -236,7 +231,7 @@ def search(index_dir: Path, query: str, *, site_dir: Path | None = None, year: i
         raise SearchError(str(error)) from None
 
     evaluation = bundle.evaluate_all(bundle.parse(query))
-    low, high = _day(date_from), _day(date_to)
+    low, high = day_number(date_from), day_number(date_to)
     tests = [test for wanted, test in [
         (year is not None, lambda d: bundle.year(d) == str(year)),
         (low is not None or high is not None, lambda d: bundle.days[d] is not None

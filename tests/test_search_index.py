@@ -28,7 +28,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def bundle(content: Path, out: Path, store: Path, limits=search_index.Limits()) -> dict[str, bytes]:
     site = load_site(content)
-    write_search_bundle(site, out, site.config, store, limits)
+    write_search_bundle(shown_documents(site), out, site.config, store, limits)
     return tree(out / "search")
 
 
@@ -71,7 +71,7 @@ def test_a_segment_with_more_distinct_characters_than_int32_pairs_allow_finds_it
         "---\nid: 2024-01-01-01\ntitle: 字表\ndoc_type: 函\ndate: 2024-01-01\n---\n\n" + common + rare + "\n",
         encoding="utf-8")
     site = load_site(content)
-    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
+    write_search_bundle(shown_documents(site), tmp_path / "site", site.config, tmp_path / "store")
     node = NodeEngine(tmp_path / "site")
     try:
         assert node.search(chr(0x2A6DE) + chr(0x2A6DF))["total"] == 1
@@ -83,7 +83,7 @@ def test_a_segment_with_more_distinct_characters_than_int32_pairs_allow_finds_it
 
 def test_the_bundle_leaves_every_documents_words_for_the_staff_index(tmp_path):
     site = load_site(CONTENT)
-    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
+    write_search_bundle(shown_documents(site), tmp_path / "site", site.config, tmp_path / "store")
     table = DepartmentTable.load(site.config.path("data.departments"))
     tokenizer = search_index.segmenter(table.names_for_dictionary())
     salt = search_index.analysis_salt(tokenizer, search_index.alias_groups(table))
@@ -133,7 +133,7 @@ def test_document_lists_round_trip(numbers):
 def engine(tmp_path_factory):
     out = tmp_path_factory.mktemp("bundle")
     site = load_site(CONTENT)
-    write_search_bundle(site, out / "site", site.config, out / "store")
+    write_search_bundle(shown_documents(site), out / "site", site.config, out / "store")
     node = NodeEngine(out / "site")
     yield site, node
     node.close()
@@ -183,7 +183,7 @@ def test_a_snippet_shows_a_match_near_the_end_of_a_long_document(tmp_path):
     site = load_site(content)
     (long_doc,) = [doc for doc in shown_documents(site) if doc.id == "2030-01-01-01"]
     assert long_doc.text.index(ending) > search_index.OPENING + search_index.BLOCK  # in its last block
-    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
+    write_search_bundle(shown_documents(site), tmp_path / "site", site.config, tmp_path / "store")
     node = NodeEngine(tmp_path / "site")
     try:
         (result,) = node.search("独有句子")["results"]
@@ -219,7 +219,7 @@ def test_documents_dated_before_1970_build_sort_and_filter(tmp_path):
         (content / f"doc-{number}.md").write_text(
             f"---\nid: doc-{number}\ntitle: {title}共同文字\ndoc_type: 通知\n{dated}---\n\n正文共同文字。\n", encoding="utf-8")
     site = load_site(content)
-    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
+    write_search_bundle(shown_documents(site), tmp_path / "site", site.config, tmp_path / "store")
     node = NodeEngine(tmp_path / "site")
     try:
         by_date = node.search("共同文字", limit=None, sort="date")
@@ -254,7 +254,7 @@ def test_the_bundle_carries_its_format_for_the_javascript(engine, tmp_path):
     import json
     from archive.bundle_format import client_format
     site, _ = engine
-    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
+    write_search_bundle(shown_documents(site), tmp_path / "site", site.config, tmp_path / "store")
     text = (tmp_path / "site" / "search" / "data" / "base.js").read_text(encoding="utf-8")
     payload = json.loads(text[text.index(",") + 1:text.rindex(");")])
     assert payload["format"] == json.loads(json.dumps(client_format()))

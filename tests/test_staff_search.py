@@ -14,6 +14,7 @@ from support import CONTENT, Oracle, build, load_site  # noqa: E402
 
 from archive import staff_search  # noqa: E402
 from archive.search_index import write_search_bundle  # noqa: E402
+from archive.shown import shown_documents  # noqa: E402
 from archive.staff_search import SearchError, format_results, search, update_index  # noqa: E402
 
 
@@ -25,8 +26,9 @@ def built(tmp_path_factory):
 
 def rebuild(site, out: Path) -> None:
     """What a build does after the site changed: the bundle first, then the staff index."""
-    write_search_bundle(site, out / "site", site.config, out / "store")
-    update_index(site, out / "index", out / "store", out / "site")
+    documents = shown_documents(site)
+    write_search_bundle(documents, out / "site", site.config, out / "store")
+    update_index(documents, site.config, out / "index", out / "store", out / "site")
 
 
 @pytest.mark.parametrize("query", ["title:重点工作", "doc_number:长府", "title:营商 -招商", "doc_number:[2020]", "title:不存在的标题"])
@@ -160,7 +162,7 @@ def test_a_site_swapped_in_before_its_staff_index_is_updated_is_searched_as_it_i
     rebuild(site, tmp_path)
     site.entries.pop(0)
     site.entries[5].doc.body += "\n\n这是刚刚加入的独特语句。"
-    write_search_bundle(site, tmp_path / "site", site.config, tmp_path / "store")
+    write_search_bundle(shown_documents(site), tmp_path / "site", site.config, tmp_path / "store")
     oracle = Oracle(site)
     for query in ["发展", "独特语句", "营商环境 -招商"]:
         assert {item["id"] for item in search(tmp_path / "index", query, limit=None)["results"]} == oracle.ids(query)
