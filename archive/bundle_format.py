@@ -14,7 +14,7 @@ import datetime as dt
 from archive.query import FIELD_PREFIXES, FIELD_COLONS, MINUS, QUOTES, SEPARATOR
 from archive.tokenizer import DROPPED
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # Base-64 digits of varints (5 bits a character, the 6th meaning 'more') and of bitmaps.
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 BITMAP = "~"  # a document list written as a bitmap, 6 documents per character, starts with this
@@ -22,9 +22,13 @@ BITMAP = "~"  # a document list written as a bitmap, 6 documents per character, 
 # documents; kind 3 is a page directory entry of a long root.
 RECORD_KINDS = ("f", "b", "w")
 PAGE_KIND = 3
-# A document's result row (m<i>.js), field by field.
+# A document's result row (<segment>/m<i>.js), field by field; `rest` is the number of the
+# segment's pack (x<k>.js) holding the text past the opening, -1 for none.
 ROW_FIELDS = ("id", "url", "title", "date", "doc_type", "departments", "doc_number", "source", "meta",
-              "pieces", "opening")
+              "rest", "opening")
+# Kinds of a segment's records that tiers group into files (grams, roots, department alias groups):
+# the virtual file <segment>/<kind><n> is part of the file <tier>/<kind><n mod the tier's count>.
+SHARD_KINDS = "gra"
 WORD_MIN, WORD_MAX = 2, 18  # lengths of the jieba words listed for the ranking bonus
 MAX_CHUNKS = 4  # pieces of a term longer than the stored context looked up; the rest is checked in text
 # Ranking: a term's hit counts this much more in the metadata than in the body, and this much
@@ -41,6 +45,7 @@ def client_format() -> dict:
         "record_kinds": list(RECORD_KINDS),
         "page_kind": PAGE_KIND,
         "row": list(ROW_FIELDS),
+        "shard_kinds": SHARD_KINDS,
         "word_lengths": [WORD_MIN, WORD_MAX],
         "max_chunks": MAX_CHUNKS,
         "meta_weight": META_WEIGHT,

@@ -26,8 +26,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from archive.bundle_format import (DIGIT, EPOCH, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, decode_doc_list,
-                                   decode_varints, key_hash, read_varint)
+from archive.bundle_format import (DIGIT, EPOCH, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, SHARD_KINDS,
+                                   decode_doc_list, decode_varints, key_hash, read_varint)
 from archive.query import Term, parse_query
 from archive.tokenizer import fold
 
@@ -100,10 +100,9 @@ class Segment:
     key: str
     offset: int
     count: int
-    grams: int
-    roots: int
     width: int
     groups: frozenset[int]
+    tier: int
 
 
 @dataclass
@@ -128,7 +127,9 @@ class Bundle:
         self.base = base
         self.count: int = base["count"]
         self.context: int = base["context"]
-        self.segments = [Segment(s[0], s[1], s[2], s[3], s[4], s[5], frozenset(s[6])) for s in base["segments"]]
+        self.segments = [Segment(s[0], s[1], s[2], s[3], frozenset(s[4]), s[5]) for s in base["segments"]]
+        self.by_key = {seg.key: seg for seg in self.segments}
+        self.grams, self.roots = base["shards"]
         self.aliases = {form: tuple(forms) for forms in base["aliases"] for form in forms}
         self.group_of = {tuple(forms): group for group, forms in enumerate(base["aliases"])}
         runs, self.days = decode_varints(base["dates"]), []
@@ -138,6 +139,10 @@ class Bundle:
 
     def load(self, name: str) -> Any:
         if name not in self.files:
+            pack = self.pack_of(name)
+            if pack is not None:
+                self.files[name] = self.load(pack).get(name, "")
+                return self.files[name]
             path = self.folder / f"{name}.js"
             try:
                 text = path.read_text(encoding="utf-8")
@@ -149,6 +154,15 @@ class Bundle:
                 raise BundleError(f"{path}: not a search bundle file; run `python build.py build`")
             self.files[name], _ = json.JSONDecoder().raw_decode(text, len(head))
         return self.files[name]
+
+    def pack_of(self, name: str) -> str | None:
+        """The tier file holding a segment's virtual file <segment>/<kind><n> (SHARD_KINDS), or None."""
+        key, _, rest = name.partition("/")
+        seg = self.by_key.get(key) if rest else None
+        if seg is None or rest[0] not in SHARD_KINDS:
+            return None
+        tier = self.base["tiers"][seg.tier]
+        return f"{tier[0]}/{rest[0]}{int(rest[1:]) % tier[1 + SHARD_KINDS.index(rest[0])]}"
 
     def _parsed(self, name: str, parser) -> Any:
         if name not in self.parsed:
@@ -315,11 +329,11 @@ class Bundle:
         return docs, check
 
     def _gram_shard(self, seg: Segment, gram: str) -> str:
-        return f"{seg.key}/g{key_hash(gram) % seg.grams}"
+        return f"{seg.key}/g{key_hash(gram) % self.grams}"
 
     def _root_records(self, seg: Segment, root: str) -> Records | None:
         """The records of one root (in units) in a segment; None when no suffix starts with it."""
-        name = f"{seg.key}/r{key_hash(_from_units(root)) % seg.roots}"
+        name = f"{seg.key}/r{key_hash(_from_units(root)) % self.roots}"
         self.load(name)
 
         def spans() -> tuple[str, dict[str, tuple[int, int]]]:
@@ -381,7 +395,8 @@ class Bundle:
 
     def _text(self, seg: Segment, local: int) -> str:
         row = self.load(f"{seg.key}/m{local}")
-        return row[ROW["opening"]] + "".join(self.load(f"{seg.key}/x{local}-{k}") for k in range(1, row[ROW["pieces"]]))
+        rest = row[ROW["rest"]]
+        return row[ROW["opening"]] + (self.load(f"{seg.key}/x{rest}")[str(local)] if rest >= 0 else "")
 
     # -- filters (archive-search.js filterTest) --------------------------------------------------
 

@@ -37,7 +37,7 @@ import numpy as np
 from pydivsufsort import divsufsort, kasai
 
 from archive import urls
-from archive.bundle_format import (ALPHABET, BITMAP, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, WORD_MAX,
+from archive.bundle_format import (ALPHABET, BITMAP, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, SHARD_KINDS, WORD_MAX,
                                    client_format, day_number, key_hash)
 from archive.cache import read_pickle, write_pickle
 from archive.departments import DepartmentTable
@@ -50,14 +50,16 @@ ANALYSIS_FORMAT = 2  # what _analyse returns (2: words as one string)
 FREQUENT_KIND, BUCKET_KIND, WORD_KIND = (RECORD_KINDS.index(kind) for kind in "fbw")
 WORD_CHARS = 2_000  # body characters cut into jieba words (see word_text)
 OPENING = 2_000  # characters of a document's text kept in its result row (most snippets are there)
-BLOCK = 8_000  # characters per file of the rest of a document's text
 PARALLEL_MIN = 200  # below this many uncached documents a process pool costs more than it saves
 ANALYSIS_CACHE = "browser-analysis.pickle"  # in the store: analyses by content hash
 WORDS_CACHE = "browser-words.pickle"  # in the store: the analyses' words alone, for staff search
 BUNDLE_CACHE = "bundle-segments"  # in the store: built segments, hard-linked into the site
+TIER_CACHE = "bundle-tiers"  # in the store: built tiers, hard-linked into the site
+TIER_STATE = "bundle-tiers.pickle"  # in the store: the tiers of the last build
 CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.css")
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
+TIER_IN_PROCESS = 8  # segments a build groups into tiers in this process; more go to a worker
 LINK_THREADS = 4  # threads hard-linking segment files into the site
 SHORT = 64  # lists shorter than this are encoded in plain Python (see varints)
 _DIGITS = np.frombuffer(ALPHABET.encode("ascii"), np.uint8).astype(np.uint32)
@@ -66,15 +68,20 @@ _DIGITS = np.frombuffer(ALPHABET.encode("ascii"), np.uint8).astype(np.uint32)
 @dataclass(frozen=True)
 class Limits:
     """The thresholds a bundle is built with. The defaults suit real archives; tests lower them so
-    that small fixtures reach every branch (frequent strings, paged roots, long terms, many shards
-    and segments). They travel with each segment's job, so worker processes build with them too."""
+    that small fixtures reach every branch (frequent strings, paged roots, long terms, many shards,
+    segments and tiers). They travel with each segment's job, so worker processes build with them too."""
 
     context: int = 12  # characters of context a suffix keeps at most; longer terms are checked against text
     frequent: int = 256  # occurrences in a segment from which a string's document list is stored whole
-    shard_target: int = 6_000  # characters per shard file the shard counts aim at
+    gram_shards: int = 1024  # a segment's gram records by key_hash modulo this (tiers group them into files)
+    root_shards: int = 8192  # likewise for root records; a tier's file count is a divisor of it
+    alias_shards: int = 64  # likewise for department alias groups (by group number)
+    tier_target: int = 24_000  # characters per tier file the tier's file counts aim at
     page: int = 6_000  # a root record longer than this is cut into pages with a directory
-    segment_docs: int = 2_048  # expected documents per segment (a boundary follows 1 in this many documents)
-    segment_max: int = 2_560  # hard cap: a segment's build stays under 1 GB and ~20 s
+    rest_pack: int = 32_000  # characters per file of documents' text past their opening
+    segment_docs: int = 256  # expected documents per segment (a boundary follows 1 in this many documents)
+    segment_max: int = 512  # hard cap: a rebuilt segment (an edit) stays a second or two
+    max_tiers: int = 4  # tiers a query reads at most (one file per term and tier)
     gram_chunk: int = 1 << 22  # positions whose 1- or 2-character grams are listed at once: bounds memory
     root_chunk: int = 1 << 17  # suffix-array rows handled at once (whole roots): bounds a segment's memory
 
@@ -82,7 +89,7 @@ class Limits:
     def output_key(self) -> str:
         """The limits a segment's files depend on (chunk sizes bound memory, not what is written;
         segment sizes decide which documents a segment holds, which its key already names)."""
-        return f"{self.context}/{self.frequent}/{self.shard_target}/{self.page}"
+        return f"{self.context}/{self.frequent}/{self.gram_shards}/{self.root_shards}/{self.page}/{self.rest_pack}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,16 +345,12 @@ def _doc_lists_column(pairs_key: np.ndarray, pairs_doc: np.ndarray, keys: np.nda
     return out
 
 
-def _shards(records: list[tuple[str, str]], target: int) -> tuple[int, list[str]]:
-    """Records (key, text) into shard strings by key_hash; the shard count is a power of two."""
-    total = sum(len(text) for _, text in records)
-    count = 1
-    while total / count > target:
-        count *= 2
+def _shards(records: list[tuple[str, str]], count: int) -> list[str]:
+    """Records (key, text) into `count` shard strings by key_hash."""
     shards: list[list[str]] = [[] for _ in range(count)]
     for key, text in records:
         shards[key_hash(key) % count].append(text)
-    return count, ["".join(parts) for parts in shards]
+    return ["".join(parts) for parts in shards]
 
 
 def _record(kind: int, key: str, payload: str) -> str:
@@ -432,9 +435,9 @@ def build_segment(analyses: list[dict], limits: Limits = Limits()) -> dict[str, 
             gram_records.append((word, _record(WORD_KIND, word, payload)))
         else:
             long_words.setdefault(word[:3], []).append((word[3:], payload))
-    shard_count, shards = _shards(gram_records, limits.shard_target)
-    for index, text in enumerate(shards):
-        files[f"g{index}"] = text
+    for index, text in enumerate(_shards(gram_records, limits.gram_shards)):
+        if text:
+            files[f"g{index}"] = text
 
     # The suffix array, and each suffix's context: up to limits.context characters, never past a separator.
     sa = divsufsort(ranks)
@@ -483,10 +486,7 @@ def build_segment(analyses: list[dict], limits: Limits = Limits()) -> dict[str, 
         records.append(chr(key >> 42) + chr((key >> 21) & 0x1FFFFF) + chr(key & 0x1FFFFF) + _varint(_units(payload)) + payload)
 
     # Shards by key_hash of the root, records in code point order of their roots within a shard.
-    total = sum(map(len, records))
-    root_count = 1
-    while total / root_count > limits.shard_target:
-        root_count *= 2
+    root_count = limits.root_shards
     root_keys = np.array(keys, np.int64)
     shard_of = (((root_keys >> 42) * 961 + ((root_keys >> 21) & 0x1FFFFF) * 31 + (root_keys & 0x1FFFFF))
                 & 0xFFFFFFFF) % root_count
@@ -496,9 +496,10 @@ def build_segment(analyses: list[dict], limits: Limits = Limits()) -> dict[str, 
         by_shard[shard].append(records[index])
     del records
     for shard, parts in enumerate(by_shard):
-        files[f"r{shard}"] = "".join(parts)
+        if parts:
+            files[f"r{shard}"] = "".join(parts)
         by_shard[shard] = []
-    files["_info"] = json.dumps({"count": count, "grams": shard_count, "roots": root_count, "width": width})
+    files["_info"] = json.dumps({"count": count, "width": width})
     return files
 
 
@@ -717,40 +718,53 @@ def _script(name: str, data: Any) -> str:
     return f"ArchiveSearch.register({json.dumps(name)},{payload});\n"
 
 
-def _row(doc: Shown, url: str, analysis: dict, pieces: list[str]) -> list:
-    """Display metadata, the folded metadata field (to check long terms), the piece count and the
-    first piece: a result's row and its opening, where most snippets are, come in one file."""
+def _row(doc: Shown, url: str, analysis: dict, rest_pack: int) -> list:
+    """Display metadata, the folded metadata field (to check long terms), the pack holding the
+    text past the opening (-1: none) and the opening: a result's row and its opening, where most
+    snippets are, come in one file."""
     fields = {"id": doc.id, "url": url, "title": doc.title, "date": doc.date or "", "doc_type": doc.doc_type,
               "departments": doc.fields["departments"], "doc_number": doc.meta.get("doc_number") or "",
-              "source": doc.meta.get("source") or "", "meta": analysis["meta"], "pieces": len(pieces),
-              "opening": pieces[0]}
+              "source": doc.meta.get("source") or "", "meta": analysis["meta"], "rest": rest_pack,
+              "opening": doc.text[:OPENING]}
     return [fields[name] for name in ROW_FIELDS]
-
-
-def text_pieces(text: str) -> list[str]:
-    """A document's text as its row holds it (the first OPENING characters) and then BLOCK-sized files."""
-    return [text[:OPENING]] + [text[start:start + BLOCK] for start in range(OPENING, len(text), BLOCK)]
 
 
 def _build_segment_folder(job: tuple[Path, str, list[dict], list[Shown], list[str], Limits]) -> None:
     """Build one segment into folder/<key>/ (in a worker process when there are several)."""
     folder, key, analyses, documents, doc_urls, limits = job
-    _save_segment(folder / key, _segment_files(key, analyses, documents, doc_urls, limits))
+    _save_folder(folder / key, _segment_files(key, analyses, documents, doc_urls, limits))
 
 
 def _segment_files(key: str, analyses: list[dict], documents: list[Shown], doc_urls: list[str],
                    limits: Limits) -> dict[str, str]:
-    """All files of one segment, name (within the segment's folder) -> .js text."""
+    """One segment's files, name (within its folder) -> text: the scripts published as they are
+    (rows m<i>, packs of text past the openings x<k>, pages p<n>), and its shard records by kind
+    (SHARD_KINDS, parts-<kind>.json: virtual file name -> data), which tiers group into files."""
     data = build_segment(analyses, limits)
-    info = data.pop("_info")
-    files = {name: _script(f"{key}/{name}", data.pop(name)) for name in list(data)}  # one copy at a time
+    info = json.loads(data.pop("_info"))
+    files = {f"{name}.js": _script(f"{key}/{name}", data.pop(name)) for name in [n for n in data if n[0] == "p"]}
+    parts: dict[str, dict[str, Any]] = {kind: {} for kind in SHARD_KINDS}
+    for name in list(data):
+        parts[name[0]][f"{key}/{name}"] = data.pop(name)
+    pack: dict[str, str] = {}
+    pack_size = 0
+    for local, (doc, analysis, url) in enumerate(zip(documents, analyses, doc_urls)):
+        rest = doc.text[OPENING:]
+        number = -1
+        if rest:
+            number = sum(1 for name in files if name[0] == "x")
+            pack[str(local)] = rest
+            pack_size += len(rest)
+            if pack_size >= limits.rest_pack:
+                files[f"x{number}.js"] = _script(f"{key}/x{number}", pack)
+                pack, pack_size = {}, 0
+        files[f"m{local}.js"] = _script(f"{key}/m{local}", _row(doc, url, analysis, number))
+    if pack:
+        number = sum(1 for name in files if name[0] == "x")
+        files[f"x{number}.js"] = _script(f"{key}/x{number}", pack)
     count = len(analyses)
     by_group: dict[int, tuple[list[int], list[int]]] = {}
-    for local, (doc, analysis, url) in enumerate(zip(documents, analyses, doc_urls)):
-        pieces = text_pieces(doc.text)
-        files[f"m{local}"] = _script(f"{key}/m{local}", _row(doc, url, analysis, pieces))
-        for index, piece in enumerate(pieces[1:], start=1):
-            files[f"x{local}-{index}"] = _script(f"{key}/x{local}-{index}", piece)
+    for local, analysis in enumerate(analyses):
         for group, in_meta in analysis["groups"]:
             lists = by_group.setdefault(group, ([], []))
             if not lists[0] or lists[0][-1] != local:
@@ -758,14 +772,79 @@ def _segment_files(key: str, analyses: list[dict], documents: list[Shown], doc_u
             if in_meta and (not lists[1] or lists[1][-1] != local):
                 lists[1].append(local)
     for group, (every, meta) in sorted(by_group.items()):
-        files[f"a{group}"] = _script(f"{key}/a{group}", [doc_list(np.array(every), count), doc_list(np.array(meta), count)])
-    info = json.loads(info)
+        parts["a"][f"{key}/a{group}"] = [doc_list(np.array(every), count), doc_list(np.array(meta), count)]
+    for kind in SHARD_KINDS:
+        files[f"parts-{kind}.json"] = json.dumps(parts[kind], ensure_ascii=False, separators=(",", ":"))
     info["groups"] = sorted(by_group)
+    info["sizes"] = {kind: sum(map(_size, parts[kind].values())) for kind in SHARD_KINDS}
     # The characters the segment holds (the fold table is cut to them): kept with the segment, so
     # a rebuild does not read every document's text again for them.
     info["chars"] = "".join(sorted(set().union(*(a["meta"] + a["body"] for a in analyses))))
-    files["_info"] = json.dumps(info)
+    files["_info.json"] = json.dumps(info)
     return files
+
+
+def _size(data: str | list[str]) -> int:
+    return len(data) if isinstance(data, str) else sum(map(len, data))
+
+
+def _tier_files(tier_key: str, segment_folders: list[Path], limits: Limits) -> dict[str, str]:
+    """A tier's files: for each shard kind, the segments' records grouped into as many files as
+    keep each near limits.tier_target characters (at most the kind's native shard count). A
+    virtual file <segment>/<kind><s> goes to file <kind><s mod count>, so a query term reads one
+    file per tier whatever the number of segments."""
+    files: dict[str, str] = {}
+    counts = {}
+    for kind, native in zip(SHARD_KINDS, (limits.gram_shards, limits.root_shards, limits.alias_shards)):
+        parts: dict[str, Any] = {}
+        for folder in segment_folders:
+            parts.update(json.loads((folder / f"parts-{kind}.json").read_text(encoding="utf-8")))
+        size = sum(map(_size, parts.values()))
+        count = 1
+        while count < native and size / count > limits.tier_target:
+            count *= 2
+        grouped: list[dict[str, Any]] = [{} for _ in range(count)]
+        for name, data in parts.items():
+            grouped[int(name[name.index("/") + 2:]) % count][name] = data
+        del parts
+        for index, group in enumerate(grouped):
+            if group:
+                files[f"{kind}{index}.js"] = _script(f"{tier_key}/{kind}{index}", group)
+        counts[kind] = count
+    files["_info.json"] = json.dumps({"files": [counts[kind] for kind in SHARD_KINDS]})
+    return files
+
+
+def _build_tier_folder(job: tuple[Path, str, list[Path], Limits]) -> None:
+    folder, key, segment_folders, limits = job
+    _save_folder(folder / key, _tier_files(key, segment_folders, limits))
+
+
+def plan_tiers(previous: list[dict], segments: list[tuple[str, int]], max_tiers: int) -> list[dict]:
+    """Which tier each live segment is published in, Lucene's way: tiers already built are kept
+    (their files reused; the records of segments no longer live stay in them, unread) while at
+    least half their documents are live; every other live segment goes into one new tier; then
+    the two smallest tiers are merged while there are more than max_tiers. previous: the last
+    build's tiers, {"segments": [[segment key, documents], ...]}; segments: live (key, documents)
+    in number order. Returns tiers in the same form (the order they are listed in base.js)."""
+    live = dict(segments)
+    kept, placed = [], set()
+    for tier in previous:
+        members = [(key, count) for key, count in tier["segments"]]
+        alive = sum(count for key, count in members if key in live and key not in placed)
+        if alive * 2 >= sum(count for _, count in members) and alive:
+            kept.append({"segments": [list(m) for m in members]})
+            placed.update(key for key, _ in members if key in live)
+    fresh = [[key, count] for key, count in segments if key not in placed]
+    tiers = kept + ([{"segments": fresh}] if fresh else [])
+    order = {key: index for index, (key, _) in enumerate(segments)}
+    while len(tiers) > max_tiers:
+        tiers.sort(key=lambda tier: sum(count for _, count in tier["segments"]))
+        first, second = tiers.pop(0), tiers.pop(0)
+        # A merged tier is written anew from its live segments only.
+        merged = [m for m in first["segments"] + second["segments"] if m[0] in live]
+        tiers.append({"segments": sorted(merged, key=lambda m: order[m[0]])})
+    return tiers
 
 
 def segment_key(keys: list[str], salt: str) -> str:
@@ -780,14 +859,33 @@ def analysis_salt(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> str:
     """What cached analyses and segments depend on besides the documents themselves."""
     return "/".join([str(FORMAT_VERSION), str(ANALYSIS_FORMAT), ANALYSIS_VERSION, tokenizer.fingerprint,
                      hashlib.sha256(json.dumps(groups, ensure_ascii=False).encode()).hexdigest()[:16],
-                     str(WORD_CHARS), str(OPENING), str(BLOCK)])
+                     str(WORD_CHARS), str(OPENING)])
+
+
+def _run_jobs(function, jobs: list, in_workers: bool) -> None:
+    """Run jobs (segments or tiers to build), in worker processes when asked to."""
+    if jobs and _cores() > 1 and in_workers and "forkserver" in multiprocessing.get_all_start_methods():
+        # In workers forked from a fork server that holds just this module: this process holds the
+        # site and every analysis, and a worker forked from it (or this process itself) would add
+        # a segment's memory to all of that; its garbage collector would also scan that heap over
+        # and over while a segment allocates millions of strings.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        with context.Pool(min(_cores(), len(jobs)), maxtasksperchild=1) as pool:
+            for _ in pool.imap_unordered(function, jobs, chunksize=1):
+                pass
+    else:
+        for job in jobs:
+            function(job)
 
 
 def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer: Segmenter,
-                 store: Path, limits: Limits = Limits()) -> tuple[dict[str, str], list[str]]:
-    """Build the bundle: (shared files, relative path -> text; segment keys in order). Each
-    segment's files are in store/BUNDLE_CACHE/<key>/ and are reused while the segment's documents
-    are unchanged; analyses are cached in store too."""
+                 store: Path, limits: Limits = Limits()) -> tuple[dict[str, str], list[Path]]:
+    """Build the bundle: (shared files, relative path -> text; the cached folders whose .js files
+    are published as data/<folder name>/). Each segment's files are in store/BUNDLE_CACHE/<key>/
+    and are reused while the segment's documents are unchanged; each tier's in
+    store/TIER_CACHE/<key>/, reused while the tier is kept (plan_tiers); analyses are cached in
+    store too."""
     groups = alias_groups(departments)
     salt = analysis_salt(tokenizer, groups)
     cache = AnalysisCache(store / ANALYSIS_CACHE, salt)
@@ -804,33 +902,42 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     # Largest first, so the last segment to finish is a small one and both cores stay busy.
     jobs = sorted(((folder, seg_keys[i], analyses[a:b], documents[a:b], doc_urls[a:b], limits) for i, (a, b) in
                    ((i, ranges[i]) for i in todo)), key=lambda job: -len(job[2]))
-    cores = _cores()
-    if (jobs and cores > 1 and (len(jobs) > 1 or count >= PARALLEL_MIN)
-            and "forkserver" in multiprocessing.get_all_start_methods()):
-        # In workers forked from a fork server that holds just this module: this process holds the
-        # site and every analysis, and a worker forked from it (or this process itself) would add
-        # a segment's memory to all of that; its garbage collector would also scan that heap over
-        # and over while a segment allocates millions of strings.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        with context.Pool(min(cores, len(jobs)), maxtasksperchild=1) as pool:
-            for _ in pool.imap_unordered(_build_segment_folder, jobs, chunksize=1):
-                pass
-    else:
-        for job in jobs:
-            _build_segment_folder(job)
-    if folder.exists():
-        for old in folder.iterdir():
-            if old.name not in seg_keys:
-                shutil.rmtree(old, ignore_errors=True)
+    # One segment (an edit) is built here: starting a worker cost more than the segment.
+    _run_jobs(_build_segment_folder, jobs, len(jobs) > 1)
+
+    tier_folder = store / TIER_CACHE
+    state = read_pickle(store / TIER_STATE)
+    previous = [tier for tier in (state if isinstance(state, list) else [])
+                if isinstance(tier, dict) and (tier_folder / str(tier.get("key")) / "_info.json").exists()]
+    tiers = plan_tiers(previous, [(key, b - a) for key, (a, b) in zip(seg_keys, ranges)], limits.max_tiers)
+    tier_salt = salt + limits.output_key + f"/{limits.tier_target}/{limits.gram_shards}"
+    for tier in tiers:
+        tier["key"] = segment_key([key for key, _ in tier["segments"]], tier_salt)
+    live = set(seg_keys)
+    tier_jobs = [(tier_folder, tier["key"], [folder / key for key, _ in tier["segments"] if key in live], limits)
+                 for tier in tiers if not (tier_folder / tier["key"] / "_info.json").exists()]
+    # A large tier is grouped in a worker, whose memory is its own; a small one (an edit's) here.
+    _run_jobs(_build_tier_folder, tier_jobs, sum(len(job[2]) for job in tier_jobs) > TIER_IN_PROCESS)
+    write_pickle(store / TIER_STATE, tiers)
+    # Records of segments no longer live stay in the tiers kept, so their own folders can go.
+    for parent, wanted in ((folder, live), (tier_folder, {tier["key"] for tier in tiers})):
+        if parent.exists():
+            for old in parent.iterdir():
+                if old.name not in wanted:
+                    shutil.rmtree(old, ignore_errors=True)
 
     out: dict[str, str] = {}
+    tier_of = {key: index for index, tier in enumerate(tiers) for key, _ in tier["segments"] if key in live}
     segments = []
     characters: set[str] = set()
     for (a, b), key in zip(ranges, seg_keys):
         info = json.loads((folder / key / "_info.json").read_text(encoding="utf-8"))
-        segments.append([key, a, b - a, info["grams"], info["roots"], info["width"], info["groups"]])
+        segments.append([key, a, b - a, info["width"], info["groups"], tier_of[key]])
         characters.update(info["chars"])
+    tier_rows = []
+    for tier in tiers:
+        info = json.loads((tier_folder / tier["key"] / "_info.json").read_text(encoding="utf-8"))
+        tier_rows.append([tier["key"], *info["files"]])
     facet_docs: dict[str, dict[str, list[int]]] = {"type": {}, "department": {}, "topic": {}}
     for number, doc in enumerate(documents):
         for facet, labels in (("type", [doc.doc_type]), ("department", doc.fields["departments"]), ("topic", doc.fields["topics"])):
@@ -853,8 +960,9 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
         "count": count,
         "context": limits.context,
         "opening": OPENING,
-        "block": BLOCK,
+        "shards": [limits.gram_shards, limits.root_shards],
         "segments": segments,
+        "tiers": tier_rows,
         "date_origin": origin,
         "dates": varints(runs),
         "fold": "".join(k + v for k, v in sorted(fold_table_for(characters).items())),
@@ -863,7 +971,7 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     base["build"] = hashlib.sha256(json.dumps([base, [out[k] for k in sorted(out)]], ensure_ascii=False)
                                    .encode("utf-8")).hexdigest()[:12]
     out["base.js"] = _script("base", base)
-    return out, seg_keys
+    return out, [folder / key for key in seg_keys] + [tier_folder / tier["key"] for tier in tiers]
 
 
 def _link_files(pairs: list[tuple[str, str]]) -> None:
@@ -874,14 +982,15 @@ def _link_files(pairs: list[tuple[str, str]]) -> None:
             shutil.copyfile(source, dest)
 
 
-def _save_segment(folder: Path, files: dict[str, str]) -> None:
+def _save_folder(folder: Path, files: dict[str, str]) -> None:
+    """Write a segment's or tier's files; _info.json last, so a folder holding it is whole."""
     temporary = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir(parents=True)
-    info = files.pop("_info")
+    info = files.pop("_info.json")
     for name, text in files.items():
-        (temporary / f"{name}.js").write_text(text, encoding="utf-8")
-    (temporary / "_info.json").write_text(info, encoding="utf-8")  # written last: marks it whole
+        (temporary / name).write_text(text, encoding="utf-8")
+    (temporary / "_info.json").write_text(info, encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     temporary.rename(folder)
 
@@ -893,19 +1002,19 @@ def write_search_bundle(documents: list[Shown], out_dir: Path, config: Any, stor
     kept in store."""
     departments = DepartmentTable.load(config.path("data.departments"))
     tokenizer = segmenter(departments.names_for_dictionary())
-    files, seg_keys = build_bundle(documents, departments, tokenizer, store, limits)
+    files, folders = build_bundle(documents, departments, tokenizer, store, limits)
     target = Path(out_dir) / "search"
     if (target / "data").exists():
         shutil.rmtree(target / "data")
     (target / "data").mkdir(parents=True)
     for relative, text in files.items():
         (target / "data" / relative).write_text(text, encoding="utf-8")
-    # Segment files are immutable once built: hard links cost no copy (a copy where links fail).
-    # A 10,000-document bundle has ~150,000 files: plain string paths and a few threads (the
-    # system calls release the GIL) make linking them a fraction of a second, not seconds.
+    # Segment and tier files are immutable once built: hard links cost no copy (a copy where links
+    # fail). Plain string paths and a few threads (the system calls release the GIL) make linking
+    # a 10,000-document bundle's files a fraction of a second.
     pairs = []
-    for key in seg_keys:
-        source, dest = os.path.join(store, BUNDLE_CACHE, key), os.path.join(target, "data", key)
+    for folder in folders:
+        source, dest = str(folder), os.path.join(target, "data", folder.name)
         os.mkdir(dest)
         pairs.extend((os.path.join(source, name), os.path.join(dest, name)) for name in os.listdir(source)
                      if name.endswith(".js"))

@@ -276,7 +276,7 @@ def _snippet(bundle: Bundle, doc: int, row: dict[str, Any], needles: list[str], 
     opening in the row, or else from the whole text, so it shows the match wherever it is; a
     document every term matched in its metadata shows its opening."""
     opening = row["opening"]
-    if meta_only or row["pieces"] <= 1 or not needles or any(n in fold(opening) for n in needles):
+    if meta_only or row["rest"] < 0 or not needles or any(n in fold(opening) for n in needles):
         text = opening
     else:
         text = bundle.text(doc)

@@ -100,19 +100,34 @@
     var files = {}, pending = {};
     var base = null, foldMap = Object.create(null), aliases = Object.create(null), docDay = null, facets = null, memo = new Map();
     var parsed = new Map();  // shard or page name -> parsed records
+    var segByKey = new Map();
 
     function register(name, data) { files[name] = data; }
 
     function load(name) {
       if (files[name] !== undefined) return Promise.resolve(files[name]);
-      if (!pending[name]) {
-        pending[name] = loadFile(name, base && base.build).then(function () {
-          delete pending[name];
-          if (files[name] === undefined) throw new Error('search data ' + name + ' did not register');
-          return files[name];
-        }, function (error) { delete pending[name]; throw error; });
+      // A segment's grams, roots and alias groups are parts of its tier's files (packOf).
+      var pack = packOf(name), file = pack || name;
+      if (files[file] === undefined && !pending[file]) {
+        pending[file] = loadFile(file, base && base.build).then(function () {
+          delete pending[file];
+          if (files[file] === undefined) throw new Error('search data ' + file + ' did not register');
+        }, function (error) { delete pending[file]; throw error; });
       }
-      return pending[name];
+      return (pending[file] || Promise.resolve()).then(function () {
+        if (pack && files[name] === undefined) files[name] = files[pack][name] !== undefined ? files[pack][name] : '';
+        return files[name];
+      });
+    }
+
+    // The tier file holding a segment's virtual file <segment>/<kind><n>, or null for a file of its own.
+    function packOf(name) {
+      var slash = name.indexOf('/'), seg = base && slash > 0 ? segByKey.get(name.slice(0, slash)) : null;
+      if (!seg) return null;
+      var kind = FORMAT.shard_kinds.indexOf(name.charAt(slash + 1));
+      if (kind < 0) return null;
+      var tier = base.tiers[seg.tier];
+      return tier[0] + '/' + name.charAt(slash + 1) + (Number(name.slice(slash + 2)) % tier[1 + kind]);
     }
 
     function foldChar(c) {
@@ -195,8 +210,10 @@
         for (var k = 0; k < runs[r + 1]; k++) docDay[number++] = day;
       }
       base.segs = data.segments.map(function (s) {
-        return { key: s[0], offset: s[1], count: s[2], grams: s[3], roots: s[4], width: s[5], groups: new Set(s[6]) };
+        return { key: s[0], offset: s[1], count: s[2], grams: data.shards[0], roots: data.shards[1], width: s[3],
+                 groups: new Set(s[4]), tier: s[5] };
       });
+      base.segs.forEach(function (seg) { segByKey.set(seg.key, seg); });
     }
 
     // Facet labels and, per document, the indexes of its labels; loaded only when filtered or counted.
@@ -361,11 +378,11 @@
     function row(seg, local) { return files[seg.key + '/m' + local]; }
     function loadRow(seg, local) { return load(seg.key + '/m' + local); }
 
-    // The document's text in pieces: the first is in its row, the rest in files of base.block characters.
-    function bodyPieces(seg, local, upto) {
-      var r = row(seg, local), names = [];
-      for (var k = 1; k < Math.min(upto, r[ROW.pieces]); k++) names.push(seg.key + '/x' + local + '-' + k);
-      return Promise.all(names.map(load)).then(function (rest) { return [r[ROW.opening]].concat(rest); });
+    // The document's whole text: its opening is in its row, the rest in one of the segment's packs.
+    function wholeText(seg, local) {
+      var r = row(seg, local);
+      if (r[ROW.rest] < 0) return Promise.resolve(r[ROW.opening]);
+      return load(seg.key + '/x' + r[ROW.rest]).then(function (pack) { return r[ROW.opening] + pack[local]; });
     }
 
     // Whether the document's folded text holds alt, and in its metadata: [meta, anywhere].
@@ -374,7 +391,7 @@
         var meta = r[ROW.meta];
         if (field) return [fieldText(r, field).indexOf(alt) >= 0, fieldText(r, field).indexOf(alt) >= 0];
         if (meta.indexOf(alt) >= 0) return [true, true];
-        return bodyPieces(seg, local, Infinity).then(function (pieces) { return [false, fold(pieces.join('')).indexOf(alt) >= 0]; });
+        return wholeText(seg, local).then(function (text) { return [false, fold(text).indexOf(alt) >= 0]; });
       });
     }
 
@@ -605,8 +622,8 @@
         return needles.some(function (n) { return folded.indexOf(n) >= 0; });
       };
       var opening = r[ROW.opening];
-      if (metaOnly || r[ROW.pieces] <= 1 || !needles.length || holds(opening)) return Promise.resolve(snippetParts(opening, needles));
-      return bodyPieces(seg, local, Infinity).then(function (pieces) { return snippetParts(pieces.join(''), needles); });
+      if (metaOnly || r[ROW.rest] < 0 || !needles.length || holds(opening)) return Promise.resolve(snippetParts(opening, needles));
+      return wholeText(seg, local).then(function (text) { return snippetParts(text, needles); });
     }
 
     function search(query, options) {

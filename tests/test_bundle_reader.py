@@ -22,9 +22,11 @@ from archive.shown import shown_documents  # noqa: E402
 
 # A string in 3 places of a segment has its document list stored whole, roots longer than 200
 # characters go to pages, terms of 6 characters or more are looked up in pieces and checked in
-# text, segments hold at most 16 documents.
-LIMITS = search_index.Limits(frequent=3, page=200, shard_target=300, context=5, segment_max=16)
-TEXT_FILES = {"OPENING": 300, "BLOCK": 500}  # text past a row's opening, in several blocks
+# text, segments hold at most 16 documents, tier files ~300 characters, text past the opening in
+# packs of ~500 characters.
+LIMITS = search_index.Limits(frequent=3, page=200, gram_shards=16, root_shards=64, alias_shards=4, tier_target=300,
+                             rest_pack=500, context=5, segment_docs=8, segment_max=16)
+TEXT_FILES = {"OPENING": 300}  # text past a row's opening
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +62,16 @@ def queries(site) -> list[str]:
 def test_the_fixture_bundle_reaches_every_branch(lowered):
     _, site_dir, *_ = lowered
     data = site_dir / "search" / "data"
-    segments = [folder for folder in data.iterdir() if folder.is_dir()]
+    segments = [folder for folder in data.iterdir() if folder.is_dir() and any(folder.glob("m*.js"))]
     assert len(segments) >= 3
     assert any(folder.glob("p*.js") for folder in segments)  # paged roots
     assert any(len(list(folder.glob("x*.js"))) for folder in segments)  # text past the opening
     bundle = bundle_reader.Bundle(site_dir)
     assert bundle.context == LIMITS.context
     frequent = 0
+    assert any(len(list(data.glob(f"{tier[0]}/r*.js"))) > 1 for tier in bundle.base["tiers"])
     for seg in bundle.segments:
-        for shard in range(seg.roots):
+        for shard in range(bundle.roots):
             name = f"{seg.key}/r{shard}"
             bundle.load(name)
             text = bundle.files[name]

@@ -3,6 +3,7 @@ to clean ones, and the JavaScript query parser against archive/query.py."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -96,23 +97,82 @@ def test_the_bundle_leaves_every_documents_words_for_the_staff_index(tmp_path):
     assert search_index.cached_words(tmp_path / "store", salt + "-other") == {}
 
 
+# Segments of about 8 documents (the fixture's 61 make several), tiers of ~300-character files.
+TIERED = search_index.Limits(segment_docs=8, segment_max=16, gram_shards=16, root_shards=64, alias_shards=4,
+                             tier_target=300)
+
+
+def change_content(content: Path, change: str, seed: int = 0) -> None:
+    paths = sorted(content.glob("*.md"))
+    if change == "edit":
+        path = paths[5 + seed]
+        path.write_text(path.read_text(encoding="utf-8") + f"\n新增一段关于城市更新的文字{seed}。\n", encoding="utf-8")
+    elif change == "add":
+        text = paths[3].read_text(encoding="utf-8").replace(f"id: {paths[3].stem}", f"id: 2030-01-01-{seed:02d}", 1)
+        (content / f"2030-01-01-{seed:02d}.md").write_text(text, encoding="utf-8")
+    else:
+        paths[7 + seed].unlink()
+
+
 @pytest.mark.parametrize("change", ["edit", "add", "delete"])
-def test_an_incremental_rebuild_equals_a_clean_build(tmp_path, change):
+def test_an_incremental_rebuild_writes_one_small_tier_and_answers_as_a_clean_build(tmp_path, change):
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)
     store = tmp_path / "store"
-    bundle(content, tmp_path / "before", store)
-    paths = sorted(content.glob("*.md"))
-    if change == "edit":
-        paths[5].write_text(paths[5].read_text(encoding="utf-8") + "\n新增一段关于城市更新的文字。\n", encoding="utf-8")
-    elif change == "add":
-        text = paths[3].read_text(encoding="utf-8").replace(f"id: {paths[3].stem}", "id: 2030-01-01-01", 1)
-        (content / "2030-01-01-01.md").write_text(text, encoding="utf-8")
-    else:
-        paths[7].unlink()
-    incremental = bundle(content, tmp_path / "after", store)
-    clean = bundle(content, tmp_path / "clean", tmp_path / "store-clean")
-    assert incremental == clean
+    before = bundle(content, tmp_path / "before", store, TIERED)
+    change_content(content, change)
+    after = bundle(content, tmp_path / "after", store, TIERED)
+    clean = bundle(content, tmp_path / "clean", tmp_path / "store-clean", TIERED)
+    tiers = json.loads(after["data/base.js"].decode()[len('ArchiveSearch.register("base",'):-3])["tiers"]
+    assert len(tiers) == 2
+    first, recent = ({name for name in after if name.startswith(f"data/{tier[0]}/")} for tier in tiers)
+    # The first tier is the one built before, byte for byte; the new one holds the changed segment.
+    assert first and all(after[name] == before[name] for name in first)
+    assert len(recent) < len(first)
+    segments = {name.split("/")[1] for name in after if name.endswith("/m0.js")}
+    assert len(segments - {name.split("/")[1] for name in before if name.count("/") == 2}) == 1
+    engines = NodeEngine(tmp_path / "after"), NodeEngine(tmp_path / "clean")
+    try:
+        for query in ["城市更新", "发展", "营商环境", "会议", "区政府", "关于", "长府", "2024"]:
+            answers = [engine.search(query, limit=None) for engine in engines]
+            assert answers[0]["ids"] == answers[1]["ids"], query
+    finally:
+        for engine in engines:
+            engine.close()
+
+
+def test_tiers_merge_so_a_query_reads_a_bounded_number_of_files(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    store = tmp_path / "store"
+    limits = search_index.Limits(**{**TIERED.__dict__, "max_tiers": 3})
+    bundle(content, tmp_path / "site", store, limits)
+    for seed in range(6):
+        change_content(content, "edit", seed)
+        files = bundle(content, tmp_path / f"site{seed}", store, limits)
+        tiers = json.loads(files["data/base.js"].decode()[len('ArchiveSearch.register("base",'):-3])["tiers"]
+        assert 1 <= len(tiers) <= 3
+    node = NodeEngine(tmp_path / "site5")
+    try:
+        assert node.search("城市更新的文字5")["total"] == 1
+        assert node.search("城市更新的文字")["total"] == 6
+    finally:
+        node.close()
+
+
+def test_plan_tiers_keeps_tiers_while_half_their_documents_live_and_merges_the_smallest():
+    base = {"segments": [["a", 100], ["b", 100], ["c", 100]]}
+    # b edited into b2: the base tier keeps b's records unread; b2 gets a tier of its own.
+    plan = search_index.plan_tiers([base], [("a", 100), ("b2", 100), ("c", 100)], 4)
+    assert [t["segments"] for t in plan] == [base["segments"], [["b2", 100]]]
+    # Less than half of a tier live: its live segments are written anew with the fresh ones.
+    plan = search_index.plan_tiers([base], [("a", 100), ("b2", 100), ("c2", 100)], 4)
+    assert [t["segments"] for t in plan] == [[["a", 100], ["b2", 100], ["c2", 100]]]
+    # More tiers than allowed: the two smallest merge, from their live segments, in number order.
+    tiers = [base, {"segments": [["d", 5]]}, {"segments": [["e", 3], ["x", 3]]}]
+    plan = search_index.plan_tiers(tiers, [("a", 100), ("b", 100), ("c", 100), ("e", 3), ("d", 5), ("f", 1)], 3)
+    assert sorted(map(str, (t["segments"] for t in plan))) == sorted(map(str, [
+        base["segments"], [["e", 3], ["x", 3]], [["d", 5], ["f", 1]]]))
 
 
 def test_segment_boundaries_do_not_move_when_a_document_is_added():
@@ -182,7 +242,7 @@ def test_a_snippet_shows_a_match_near_the_end_of_a_long_document(tmp_path):
         + "\n\n".join(bodies) + "\n\n" + ending + "\n", encoding="utf-8")
     site = load_site(content)
     (long_doc,) = [doc for doc in shown_documents(site) if doc.id == "2030-01-01-01"]
-    assert long_doc.text.index(ending) > search_index.OPENING + search_index.BLOCK  # in its last block
+    assert long_doc.text.index(ending) > search_index.OPENING + 8_000  # far past the opening, in its pack
     write_search_bundle(shown_documents(site), tmp_path / "site", site.config, tmp_path / "store")
     node = NodeEngine(tmp_path / "site")
     try:
