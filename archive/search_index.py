@@ -203,13 +203,6 @@ def _one(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # Per document
 
 
-def content_hash(doc: Shown) -> str:
-    """Identifies what search knows of a document: what its page shows, and its front-matter."""
-    payload = json.dumps([doc.doc.meta, doc.fields, doc.text, doc.url, doc.doc_type],
-                         ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
 _WORKER: dict[str, Any] = {}
 
 
@@ -889,7 +882,7 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     groups = alias_groups(departments)
     salt = analysis_salt(tokenizer, groups)
     cache = AnalysisCache(store / ANALYSIS_CACHE, salt)
-    keys = [content_hash(doc) for doc in documents]
+    keys = [doc.key for doc in documents]
     analyses = analyse_all(documents, keys, tokenizer, groups, cache)
     cache.save()
     count = len(documents)

@@ -18,8 +18,6 @@ reading every result's row), and where the site is.
 
 from __future__ import annotations
 
-import hashlib
-import marshal
 import os
 import re
 from datetime import datetime
@@ -39,7 +37,7 @@ from archive.bundle_reader import Bundle, BundleError, Evaluation
 from archive.cache import read_pickle, write_pickle
 from archive.tokenizer import fold, fold_with_offsets
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 STORE = "staff.pickle"  # marker, fingerprints, ids in bundle order, the bundle's build, the site folder
 WHOOSH_DIR = "whoosh"
 TITLE_BOOST = 3.0
@@ -70,16 +68,6 @@ def _read(index_dir: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("marker", {}).get("schema") == SCHEMA_VERSION else None
 
 
-def _fingerprint(doc: Any) -> str:
-    """What tells a changed document: its metadata and body (marshal format 2 keeps no
-    back-references, so equal values give equal bytes; JSON was 3x slower at 10,000 documents)."""
-    try:
-        return hashlib.sha256(marshal.dumps((doc.meta, doc.fields, doc.text, doc.url), 2)).hexdigest()
-    except ValueError:  # a value marshal cannot write
-        from archive.search_index import content_hash
-        return content_hash(doc)
-
-
 def _bundle_build(site_dir: Path) -> str | None:
     try:
         return Bundle(site_dir).base["build"]
@@ -94,7 +82,7 @@ def update_index(documents: list[Any], config: Any, index_dir: Path, bundle_stor
     removed ones are rewritten."""
     # The build side's modules load here: the query side (search) must start fast without them.
     from archive.departments import DepartmentTable
-    from archive.search_index import alias_groups, analysis_salt, cached_words, content_hash, word_text
+    from archive.search_index import alias_groups, analysis_salt, cached_words, word_text
     from archive.tokenizer import segmenter
 
     index_dir = Path(index_dir)
@@ -103,7 +91,7 @@ def update_index(documents: list[Any], config: Any, index_dir: Path, bundle_stor
     current = _read(index_dir)
     folder = index_dir / WHOOSH_DIR
     stored = current["hashes"] if current and current["marker"] == marker and whoosh_index.exists_in(folder) else {}
-    head = {"marker": marker, "hashes": {doc.id: _fingerprint(doc) for doc in documents},
+    head = {"marker": marker, "hashes": {doc.id: doc.key for doc in documents},
             "ids": [doc.id for doc in documents], "build": _bundle_build(site_dir),
             "site": os.path.relpath(Path(site_dir).resolve(), index_dir.resolve())}
     fresh = [doc for doc in documents if stored.get(doc.id) != head["hashes"][doc.id]]
@@ -115,7 +103,7 @@ def update_index(documents: list[Any], config: Any, index_dir: Path, bundle_stor
         cached = cached_words(bundle_store, analysis_salt(tokenizer, alias_groups(table)))
         ranked = {}
         for doc in fresh:
-            words = cached.get(content_hash(doc))
+            words = cached.get(doc.key)
             if words is None:
                 words = " ".join(sorted(set(tokenizer.words(word_text(doc.fields, doc.text)))))
             title = fold(doc.title)
