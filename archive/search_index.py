@@ -31,7 +31,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from pydivsufsort import divsufsort, kasai
@@ -51,14 +51,17 @@ FREQUENT_KIND, BUCKET_KIND, WORD_KIND = (RECORD_KINDS.index(kind) for kind in "f
 WORD_CHARS = 2_000  # body characters cut into jieba words (see word_text)
 OPENING = 2_000  # characters of a document's text kept in its result row (most snippets are there)
 PARALLEL_MIN = 200  # below this many uncached documents a process pool costs more than it saves
-ANALYSIS_CACHE = "browser-analysis.pickle"  # in the store: analyses by content hash
-WORDS_CACHE = "browser-words.pickle"  # in the store: the analyses' words alone, for staff search
+ANALYSIS_INDEX = "analysis-index.pickle"  # in the store: content hash -> (segment, place) of its analysis
+SEGMENT_ANALYSES = "analyses.json"  # in a segment's folder: its documents' analyses, in number order
+SEGMENT_WORDS = "words.json"  # in a segment's folder: the analyses' words alone, for the staff index
 BUNDLE_CACHE = "bundle-segments"  # in the store: built segments, hard-linked into the site
 TIER_CACHE = "bundle-tiers"  # in the store: built tiers, hard-linked into the site
 TIER_STATE = "bundle-tiers.pickle"  # in the store: the tiers of the last build
 CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.css")
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
+SEGMENT_LAYOUT = 2  # what a cached segment's folder holds (its files' names); a change rebuilds every segment
+PART_FILES = 16  # files a segment keeps its records of one kind in (see _tier_files); a power of two
 TIER_IN_PROCESS = 8  # segments a build groups into tiers in this process; more go to a worker
 LINK_THREADS = 4  # threads hard-linking segment files into the site
 SHORT = 64  # lists shorter than this are encoded in plain Python (see varints)
@@ -250,34 +253,51 @@ def _init_worker(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> None:
 
 
 class AnalysisCache:
-    """Per-document analyses by content hash, kept in a pickle file between builds."""
+    """Per-document analyses between builds, kept with the segments they were built into: each
+    segment's folder holds its documents' analyses (SEGMENT_ANALYSES) and their words alone
+    (SEGMENT_WORDS), and an index in the store (ANALYSIS_INDEX) maps a content hash to its segment
+    and place there. A rebuild reads only the segments holding documents it must build again (an
+    edit: the segment it replaces); a single file of every analysis cost an edit at 10,000
+    documents 1.4 s to read and write again."""
 
-    def __init__(self, path: Path | None, fingerprint: str):
-        self.path = path
+    def __init__(self, store: Path, fingerprint: str):
+        self.store = Path(store)
         self.fingerprint = fingerprint
-        self.entries: dict[str, dict] = {}
-        self.used: dict[str, dict] = {}
-        self.added = False
-        data = read_pickle(path) if path is not None else None
-        if isinstance(data, dict) and data.get("fingerprint") == fingerprint:
-            self.entries = data.get("documents") or {}
+        data = read_pickle(self.store / ANALYSIS_INDEX)
+        valid = isinstance(data, dict) and data.get("fingerprint") == fingerprint
+        self.index: dict[str, tuple[str, int]] = data.get("documents") or {} if valid else {}
+        self._read: dict[tuple[str, str], list | None] = {}
 
-    def save(self) -> None:
-        # Unchanged when every entry was read from the file and every one of them was used.
-        if self.path is None or (self.used.keys() == self.entries.keys() and not self.added):
-            return
-        write_pickle(self.path, {"fingerprint": self.fingerprint, "documents": self.used})
-        # The staff index needs only the words: a file of its own spares it reading every
-        # document's folded text (the largest part of a 10,000-document build's memory was that).
-        write_pickle(self.path.with_name(WORDS_CACHE), {
-            "fingerprint": self.fingerprint, "words": {key: entry["words"] for key, entry in self.used.items()}})
+    def _segment(self, segment: str, name: str) -> list | None:
+        if (segment, name) not in self._read:
+            try:
+                data = json.loads((self.store / BUNDLE_CACHE / segment / name).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                data = None
+            self._read[segment, name] = data if isinstance(data, list) else None
+        return self._read[segment, name]
+
+    def get(self, key: str, name: str = SEGMENT_ANALYSES) -> Any:
+        """The cached analysis (or, with SEGMENT_WORDS, the words) of a content hash, or None."""
+        segment, local = self.index.get(key, ("", -1))
+        found = self._segment(segment, name) if segment else None
+        return found[local] if found is not None and 0 <= local < len(found) else None
+
+    def save(self, keys: list[str], segments: list[tuple[str, tuple[int, int]]]) -> None:
+        """Record where each document's analysis now is: segment keys with their [start, end)."""
+        index = {keys[number]: (segment, number - start) for segment, (start, end) in segments
+                 for number in range(start, end)}
+        if index != self.index:
+            write_pickle(self.store / ANALYSIS_INDEX, {"fingerprint": self.fingerprint, "documents": index})
+            self.index = index
 
 
-def cached_words(store: Path, fingerprint: str) -> dict[str, str]:
-    """Content hash -> jieba words (space-separated) of every document the last bundle build
-    analysed with this fingerprint; empty when there is no such file."""
-    data = read_pickle(Path(store) / WORDS_CACHE)
-    return (data.get("words") or {}) if isinstance(data, dict) and data.get("fingerprint") == fingerprint else {}
+def cached_words(store: Path, fingerprint: str, keys: list[str]) -> dict[str, str]:
+    """Content hash -> jieba words (space-separated) of those of these documents the last bundle
+    build analysed with this fingerprint (the staff index reads them instead of loading jieba)."""
+    cache = AnalysisCache(store, fingerprint)
+    found = {key: cache.get(key, SEGMENT_WORDS) for key in keys}
+    return {key: words for key, words in found.items() if isinstance(words, str)}
 
 
 def _cores() -> int:
@@ -285,12 +305,20 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def analyse_all(documents: list[Shown], keys: list[str], tokenizer: Segmenter,
-                groups: list[tuple[str, ...]], cache: AnalysisCache) -> list[dict]:
-    missing = [(i, (doc.fields, doc.text)) for i, (key, doc) in enumerate(zip(keys, documents))
-               if key not in cache.entries]
+def analyse_all(documents: list[Shown], keys: list[str], tokenizer: Segmenter, groups: list[tuple[str, ...]],
+                cache: AnalysisCache, wanted: list[int]) -> dict[int, dict]:
+    """The analyses of the wanted documents (by number): cached ones read, the others computed on
+    all cores."""
+    out: dict[int, dict] = {}
+    missing = []
+    for index in wanted:
+        found = cache.get(keys[index])
+        if found is None:
+            missing.append(index)
+        else:
+            out[index] = found
     cores = _cores()
-    items = [item for _, item in missing]
+    items = [(documents[i].fields, documents[i].text) for i in missing]
     if cores > 1 and len(items) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
         tokenizer.load()  # once, shared by the forked workers
         pool = multiprocessing.get_context("fork").Pool(cores, initializer=_init_worker, initargs=(tokenizer, groups))
@@ -300,16 +328,11 @@ def analyse_all(documents: list[Shown], keys: list[str], tokenizer: Segmenter,
         _init_worker(tokenizer, groups)
         results = map(_analyse, items)
     try:
-        for (index, _), result in zip(missing, results):
-            cache.entries[keys[index]] = result
-            cache.added = True
+        for index, result in zip(missing, results):
+            out[index] = result
     finally:
         if pool is not None:
             pool.terminate()
-    out = []
-    for key in keys:
-        cache.used[key] = cache.entries[key]
-        out.append(cache.entries[key])
     return out
 
 
@@ -767,13 +790,19 @@ def _segment_files(key: str, analyses: list[dict], documents: list[Shown], doc_u
     for group, (every, meta) in sorted(by_group.items()):
         parts["a"][f"{key}/a{group}"] = [doc_list(np.array(every), count), doc_list(np.array(meta), count)]
     for kind in SHARD_KINDS:
-        files[f"parts-{kind}.json"] = json.dumps(parts[kind], ensure_ascii=False, separators=(",", ":"))
+        split: list[dict[str, Any]] = [{} for _ in range(PART_FILES)]
+        for name, data in parts[kind].items():
+            split[_shard_number(name) % PART_FILES][name] = data
+        for index, group in enumerate(split):
+            files[f"parts-{kind}{index}.json"] = json.dumps(group, ensure_ascii=False, separators=(",", ":"))
     info["groups"] = sorted(by_group)
     info["sizes"] = {kind: sum(map(_size, parts[kind].values())) for kind in SHARD_KINDS}
     # The characters the segment holds (the fold table is cut to them): kept with the segment, so
     # a rebuild does not read every document's text again for them.
     info["chars"] = "".join(sorted(set().union(*(a["meta"] + a["body"] for a in analyses))))
     files["_info.json"] = json.dumps(info)
+    files[SEGMENT_ANALYSES] = json.dumps(analyses, ensure_ascii=False, separators=(",", ":"))
+    files[SEGMENT_WORDS] = json.dumps([a["words"] for a in analyses], ensure_ascii=False, separators=(",", ":"))
     return files
 
 
@@ -781,31 +810,38 @@ def _size(data: str | list[str]) -> int:
     return len(data) if isinstance(data, str) else sum(map(len, data))
 
 
-def _tier_files(tier_key: str, segment_folders: list[Path], limits: Limits) -> dict[str, str]:
+def _shard_number(name: str) -> int:
+    """s of a virtual file <segment>/<kind><s>."""
+    return int(name[name.index("/") + 2:])
+
+
+def _tier_files(tier_key: str, segment_folders: list[Path], limits: Limits) -> Iterator[tuple[str, str]]:
     """A tier's files: for each shard kind, the segments' records grouped into as many files as
     keep each near limits.tier_target characters (at most the kind's native shard count). A
     virtual file <segment>/<kind><s> goes to file <kind><s mod count>, so a query term reads one
-    file per tier whatever the number of segments."""
-    files: dict[str, str] = {}
+    file per tier whatever the number of segments. Segments keep their records in PART_FILES
+    files by s mod PART_FILES: when the count is a multiple of it, the tier is written a part at
+    a time, so grouping a 100,000-document tier holds a sixteenth of it in memory. Yields
+    (file name, text), _info.json last."""
     counts = {}
+    infos = [json.loads((folder / "_info.json").read_text(encoding="utf-8")) for folder in segment_folders]
     for kind, native in zip(SHARD_KINDS, (limits.gram_shards, limits.root_shards, limits.alias_shards)):
-        parts: dict[str, Any] = {}
-        for folder in segment_folders:
-            parts.update(json.loads((folder / f"parts-{kind}.json").read_text(encoding="utf-8")))
-        size = sum(map(_size, parts.values()))
+        size = sum(info["sizes"][kind] for info in infos)
         count = 1
         while count < native and size / count > limits.tier_target:
             count *= 2
-        grouped: list[dict[str, Any]] = [{} for _ in range(count)]
-        for name, data in parts.items():
-            grouped[int(name[name.index("/") + 2:]) % count][name] = data
-        del parts
-        for index, group in enumerate(grouped):
-            if group:
-                files[f"{kind}{index}.js"] = _script(f"{tier_key}/{kind}{index}", group)
+        batches = [[part] for part in range(PART_FILES)] if count % PART_FILES == 0 else [list(range(PART_FILES))]
+        for batch in batches:
+            grouped: dict[int, dict[str, Any]] = {}
+            for folder in segment_folders:
+                for part in batch:
+                    text = (folder / f"parts-{kind}{part}.json").read_text(encoding="utf-8")
+                    for name, data in json.loads(text).items():
+                        grouped.setdefault(_shard_number(name) % count, {})[name] = data
+            for index in sorted(grouped):
+                yield f"{kind}{index}.js", _script(f"{tier_key}/{kind}{index}", grouped.pop(index))
         counts[kind] = count
-    files["_info.json"] = json.dumps({"files": [counts[kind] for kind in SHARD_KINDS]})
-    return files
+    yield "_info.json", json.dumps({"files": [counts[kind] for kind in SHARD_KINDS]})
 
 
 def _build_tier_folder(job: tuple[Path, str, list[Path], Limits]) -> None:
@@ -852,7 +888,7 @@ def analysis_salt(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> str:
     """What cached analyses and segments depend on besides the documents themselves."""
     return "/".join([str(FORMAT_VERSION), str(ANALYSIS_FORMAT), ANALYSIS_VERSION, tokenizer.fingerprint,
                      hashlib.sha256(json.dumps(groups, ensure_ascii=False).encode()).hexdigest()[:16],
-                     str(WORD_CHARS), str(OPENING)])
+                     str(WORD_CHARS), str(OPENING), str(SEGMENT_LAYOUT)])
 
 
 def _run_jobs(function, jobs: list, in_workers: bool) -> None:
@@ -881,10 +917,7 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     store too."""
     groups = alias_groups(departments)
     salt = analysis_salt(tokenizer, groups)
-    cache = AnalysisCache(store / ANALYSIS_CACHE, salt)
     keys = [doc.key for doc in documents]
-    analyses = analyse_all(documents, keys, tokenizer, groups, cache)
-    cache.save()
     count = len(documents)
     doc_urls = [doc.url for doc in documents]
     ranges = segments_of([doc.id for doc in documents], limits)
@@ -892,11 +925,17 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     seg_keys = [segment_key([k + u for k, u in zip(keys[a:b], doc_urls[a:b])], salt + limits.output_key) for a, b in ranges]
     folder = store / BUNDLE_CACHE
     todo = [i for i, key in enumerate(seg_keys) if not (folder / key / "_info.json").exists()]
+    # Only the documents of segments to build are analysed (or read from the cache).
+    cache = AnalysisCache(store, salt)
+    analyses = analyse_all(documents, keys, tokenizer, groups, cache,
+                           [number for i in todo for number in range(*ranges[i])])
     # Largest first, so the last segment to finish is a small one and both cores stay busy.
-    jobs = sorted(((folder, seg_keys[i], analyses[a:b], documents[a:b], doc_urls[a:b], limits) for i, (a, b) in
-                   ((i, ranges[i]) for i in todo)), key=lambda job: -len(job[2]))
+    jobs = sorted(((folder, seg_keys[i], [analyses.pop(n) for n in range(a, b)], documents[a:b], doc_urls[a:b], limits)
+                   for i, (a, b) in ((i, ranges[i]) for i in todo)), key=lambda job: -len(job[2]))
     # One segment (an edit) is built here: starting a worker cost more than the segment.
     _run_jobs(_build_segment_folder, jobs, len(jobs) > 1)
+    del jobs
+    cache.save(keys, list(zip(seg_keys, ranges)))
 
     tier_folder = store / TIER_CACHE
     state = read_pickle(store / TIER_STATE)
@@ -975,14 +1014,17 @@ def _link_files(pairs: list[tuple[str, str]]) -> None:
             shutil.copyfile(source, dest)
 
 
-def _save_folder(folder: Path, files: dict[str, str]) -> None:
-    """Write a segment's or tier's files; _info.json last, so a folder holding it is whole."""
+def _save_folder(folder: Path, files: dict[str, str] | Iterator[tuple[str, str]]) -> None:
+    """Write a segment's or tier's files as they come; _info.json last, so a folder holding it is whole."""
     temporary = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir(parents=True)
-    info = files.pop("_info.json")
-    for name, text in files.items():
-        (temporary / name).write_text(text, encoding="utf-8")
+    info = None
+    for name, text in (files.items() if isinstance(files, dict) else files):
+        if name == "_info.json":
+            info = text
+        else:
+            (temporary / name).write_text(text, encoding="utf-8")
     (temporary / "_info.json").write_text(info, encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     temporary.rename(folder)

@@ -100,7 +100,7 @@ def update_index(documents: list[Any], config: Any, index_dir: Path, bundle_stor
         tokenizer = segmenter(marker["dictionary"])
         # The bundle's build cut every document's words and cached them by content hash: reading
         # them costs less than loading jieba (about a second), which only uncached documents need.
-        cached = cached_words(bundle_store, analysis_salt(tokenizer, alias_groups(table)))
+        cached = cached_words(bundle_store, analysis_salt(tokenizer, alias_groups(table)), [doc.key for doc in fresh])
         ranked = {}
         for doc in fresh:
             words = cached.get(doc.key)

@@ -88,13 +88,13 @@ def test_the_bundle_leaves_every_documents_words_for_the_staff_index(tmp_path):
     table = DepartmentTable.load(site.config.path("data.departments"))
     tokenizer = search_index.segmenter(table.names_for_dictionary())
     salt = search_index.analysis_salt(tokenizer, search_index.alias_groups(table))
-    words = search_index.cached_words(tmp_path / "store", salt)
     docs = shown_documents(site)
+    words = search_index.cached_words(tmp_path / "store", salt, [doc.key for doc in docs])
     assert set(words) == {doc.key for doc in docs}
     first = docs[0]
     expected = sorted(set(tokenizer.words(search_index.word_text(first.fields, first.text))))
     assert words[first.key] == " ".join(expected)
-    assert search_index.cached_words(tmp_path / "store", salt + "-other") == {}
+    assert search_index.cached_words(tmp_path / "store", salt + "-other", [first.key]) == {}
 
 
 # Segments of about 8 documents (the fixture's 61 make several), tiers of ~300-character files.
@@ -139,6 +139,20 @@ def test_an_incremental_rebuild_writes_one_small_tier_and_answers_as_a_clean_bui
     finally:
         for engine in engines:
             engine.close()
+
+
+def test_an_edit_analyses_the_edited_document_only(tmp_path, monkeypatch):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    store = tmp_path / "store"
+    bundle(content, tmp_path / "before", store, TIERED)
+    analysed = []
+    analyse = search_index._analyse
+    monkeypatch.setattr(search_index, "_analyse", lambda item: analysed.append(item) or analyse(item))
+    change_content(content, "edit")
+    bundle(content, tmp_path / "after", store, TIERED)
+    # The other documents of its segment are read from the segment it replaces.
+    assert len(analysed) == 1 and "城市更新的文字0" in analysed[0][1]
 
 
 def test_tiers_merge_so_a_query_reads_a_bounded_number_of_files(tmp_path):
