@@ -26,9 +26,10 @@ PAGE_KIND = 3
 # segment's pack (x<k>.js) holding the text past the opening, -1 for none.
 ROW_FIELDS = ("id", "url", "title", "date", "doc_type", "departments", "doc_number", "source", "meta",
               "rest", "opening")
-# Kinds of a segment's records that tiers group into files (grams, roots, department alias groups):
-# the virtual file <segment>/<kind><n> is part of the file <tier>/<kind><n mod the tier's count>.
-SHARD_KINDS = "gra"
+# Kinds of a segment's records that tiers group into files (grams, roots, department alias groups,
+# pages of long roots): the virtual file <segment>/<kind><n> is part of the file
+# <tier>/<kind><n mod the tier's count for the kind>.
+SHARD_KINDS = "grap"
 WORD_MIN, WORD_MAX = 2, 18  # lengths of the jieba words listed for the ranking bonus
 MAX_CHUNKS = 4  # pieces of a term longer than the stored context looked up; the rest is checked in text
 # Ranking: a term's hit counts this much more in the metadata than in the body, and this much

@@ -29,7 +29,7 @@ import os
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -60,7 +60,7 @@ TIER_STATE = "bundle-tiers.pickle"  # in the store: the tiers of the last build
 CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.css")
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
-SEGMENT_LAYOUT = 2  # what a cached segment's folder holds (its files' names); a change rebuilds every segment
+SEGMENT_LAYOUT = 3  # what a cached segment's folder holds (its files' names); a change rebuilds every segment
 PART_FILES = 16  # files a segment keeps its records of one kind in (see _tier_files); a power of two
 TIER_IN_PROCESS = 8  # segments a build groups into tiers in this process; more go to a worker
 LINK_THREADS = 4  # threads hard-linking segment files into the site
@@ -87,6 +87,11 @@ class Limits:
     max_tiers: int = 4  # tiers a query reads at most (one file per term and tier)
     gram_chunk: int = 1 << 22  # positions whose 1- or 2-character grams are listed at once: bounds memory
     root_chunk: int = 1 << 17  # suffix-array rows handled at once (whole roots): bounds a segment's memory
+
+    @property
+    def native_shards(self) -> dict[str, int]:
+        """Each shard kind's virtual files per segment: a tier's file count for it divides this."""
+        return {"g": self.gram_shards, "r": self.root_shards, "a": self.alias_shards, "p": self.root_shards}
 
     @property
     def output_key(self) -> str:
@@ -488,15 +493,15 @@ def build_segment(analyses: list[dict], limits: Limits = Limits()) -> dict[str, 
     words = {(ord(r[0]) << 42) | (ord(r[1]) << 21) | ord(r[2]):
              "".join(_record(WORD_KIND, suffix, payload) for suffix, payload in long_words[r]) for r in long_words}
     keys, records = [], []
-    pages: list[str] = []
+    pages = _Pages(limits.root_shards)
     for low, high in zip(cuts, np.r_[cuts[1:], len(previous)]):
         part = _root_records(text, position[low:high], length[low:high].astype(np.int64),
                              previous[low:high].astype(np.int64), pages, words, limits)
         keys.extend(part[0].tolist())
         records.extend(part[1])
     del position, length, previous
-    for index, page in enumerate(pages):
-        files[f"p{index}"] = page
+    for number, page in pages.texts.items():
+        files[f"p{number}"] = page
     for key, payload in sorted(words.items()):  # roots found in jieba words only
         keys.append(key)
         records.append(chr(key >> 42) + chr((key >> 21) & 0x1FFFFF) + chr(key & 0x1FFFFF) + _varint(_units(payload)) + payload)
@@ -520,6 +525,24 @@ def build_segment(analyses: list[dict], limits: Limits = Limits()) -> dict[str, 
 
 
 @dataclass
+class _Pages:
+    """A segment's pages of long roots, numbered k * shards + s, s the root's shard: a tier groups
+    pages as it groups roots (number modulo its file count), so all pages of a root, in every
+    segment of a tier, are in one of its files, and a query reads one page file per tier."""
+
+    shards: int
+    texts: dict[int, str] = field(default_factory=dict)
+    used: dict[int, int] = field(default_factory=dict)
+
+    def add(self, shard: int, text: str) -> int:
+        k = self.used.get(shard, 0)
+        self.used[shard] = k + 1
+        number = k * self.shards + shard
+        self.texts[number] = text
+        return number
+
+
+@dataclass
 class _SegmentText:
     """What the root records read of a segment, whichever chunk of suffixes they are built from."""
 
@@ -532,11 +555,10 @@ class _SegmentText:
 
 
 def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, previous: np.ndarray,
-                  pages: list[str], words: dict[int, str], limits: Limits) -> tuple[np.ndarray, list[str]]:
+                  pages: _Pages, words: dict[int, str], limits: Limits) -> tuple[np.ndarray, list[str]]:
     """The record of every root in a run of suffix-array rows made of whole roots: (root keys,
     records), in suffix order. A root's long jieba words (kind 2 records, in `words` by root key)
-    end its record and are taken out of `words`. Pages of long roots are appended to `pages`
-    (their numbers are their places in it). position: each row's text position; length: its
+    end its record and are taken out of `words`. Pages of long roots are added to `pages`. position: each row's text position; length: its
     context length; previous: characters it shares with the row before (0 across roots)."""
     codes, doc_of, in_meta, distance, count, width = (text.codes, text.doc_of, text.in_meta, text.distance,
                                                        text.count, text.width)
@@ -653,12 +675,13 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
         skeleton = [_skeleton_entry(_text(item_codes[starts_here[i]:ends[i]]))
                     for i in np.nonzero(item_kind[first_item:last_item] == FREQUENT_KIND)[0]]
         directory = []
+        root = int(item_root[first_item])
+        shard = key_hash(chr(root >> 42) + chr((root >> 21) & 0x1FFFFF) + chr(root & 0x1FFFFF)) % limits.root_shards
         i = 0
         while i < len(ends):
             j = max(i + 1, int(np.searchsorted(ends, starts_here[i] + limits.page, side="right")))
             page = _text(item_codes[starts_here[i]:ends[j - 1]])
-            directory.append(_page_entry(page, len(pages)))
-            pages.append(page)
+            directory.append(_page_entry(page, pages.add(shard, page)))
             i = j
         body = "".join(skeleton) + "".join(directory)
         body_start[index] = extra_start + sum(len(t) for t in extra)
@@ -754,11 +777,12 @@ def _build_segment_folder(job: tuple[Path, str, list[dict], list[Shown], list[st
 def _segment_files(key: str, analyses: list[dict], documents: list[Shown], doc_urls: list[str],
                    limits: Limits) -> dict[str, str]:
     """One segment's files, name (within its folder) -> text: the scripts published as they are
-    (rows m<i>, packs of text past the openings x<k>, pages p<n>), and its shard records by kind
-    (SHARD_KINDS, parts-<kind>.json: virtual file name -> data), which tiers group into files."""
+    (rows m<i>, packs of text past the openings x<k>), and its records by kind (SHARD_KINDS: grams,
+    roots, alias groups, pages; parts-<kind><k>.json: virtual file name -> data), which tiers
+    group into files."""
     data = build_segment(analyses, limits)
     info = json.loads(data.pop("_info"))
-    files = {f"{name}.js": _script(f"{key}/{name}", data.pop(name)) for name in [n for n in data if n[0] == "p"]}
+    files: dict[str, str] = {}
     parts: dict[str, dict[str, Any]] = {kind: {} for kind in SHARD_KINDS}
     for name in list(data):
         parts[name[0]][f"{key}/{name}"] = data.pop(name)
@@ -825,7 +849,8 @@ def _tier_files(tier_key: str, segment_folders: list[Path], limits: Limits) -> I
     (file name, text), _info.json last."""
     counts = {}
     infos = [json.loads((folder / "_info.json").read_text(encoding="utf-8")) for folder in segment_folders]
-    for kind, native in zip(SHARD_KINDS, (limits.gram_shards, limits.root_shards, limits.alias_shards)):
+    for kind in SHARD_KINDS:
+        native = limits.native_shards[kind]
         size = sum(info["sizes"][kind] for info in infos)
         count = 1
         while count < native and size / count > limits.tier_target:
