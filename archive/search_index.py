@@ -787,21 +787,16 @@ def _segment_files(key: str, analyses: list[dict], documents: list[Shown], doc_u
     for name in list(data):
         parts[name[0]][f"{key}/{name}"] = data.pop(name)
     pack: dict[str, str] = {}
-    pack_size = 0
+    pack_size = packs = 0
     for local, (doc, analysis, url) in enumerate(zip(documents, analyses, doc_urls)):
         rest = doc.text[OPENING:]
-        number = -1
         if rest:
-            number = sum(1 for name in files if name[0] == "x")
             pack[str(local)] = rest
             pack_size += len(rest)
-            if pack_size >= limits.rest_pack:
-                files[f"x{number}.js"] = _script(f"{key}/x{number}", pack)
-                pack, pack_size = {}, 0
-        files[f"m{local}.js"] = _script(f"{key}/m{local}", _row(doc, url, analysis, number))
-    if pack:
-        number = sum(1 for name in files if name[0] == "x")
-        files[f"x{number}.js"] = _script(f"{key}/x{number}", pack)
+        files[f"m{local}.js"] = _script(f"{key}/m{local}", _row(doc, url, analysis, packs if rest else -1))
+        if pack_size >= limits.rest_pack or (pack and local == len(documents) - 1):
+            files[f"x{packs}.js"] = _script(f"{key}/x{packs}", pack)
+            pack, pack_size, packs = {}, 0, packs + 1
     count = len(analyses)
     by_group: dict[int, tuple[list[int], list[int]]] = {}
     for local, analysis in enumerate(analyses):
