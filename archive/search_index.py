@@ -11,10 +11,10 @@ segment:
   metadata), and jieba words -> documents (ranking only);
 * frequent strings (3..context characters occurring at least `frequent` times, Limits) -> their documents;
 * buckets: the suffixes below a frequent string (or below an infrequent 3-character root), in
-  suffix order, each with just enough of its context (<= context characters, front-coded) to tell
-  it from its neighbours, and its document. A query's range in a bucket is exact; a suffix whose
-  stored context ends before the query does is the only candidate left and is checked against the
-  document's text.
+  suffix order, each with enough of its context to tell it from its neighbours (at least
+  min_context, at most context characters, front-coded), and its document. A query's range in a
+  bucket is exact; a suffix whose stored context ends before the query does is the only candidate
+  left and is checked against the document's text.
 
 Everything per suffix is numpy; per document work (folding, jieba, department names) runs on all
 cores and is cached by content hash.
@@ -75,6 +75,8 @@ class Limits:
     segments and tiers). They travel with each segment's job, so worker processes build with them too."""
 
     context: int = 12  # characters of context a suffix keeps at most; longer terms are checked against text
+    min_context: int = 6  # characters a bucket entry keeps at least (its text allowing): a term no longer
+    # than this is never checked against text, whatever the neighbours of its suffix
     frequent: int = 256  # occurrences in a segment from which a string's document list is stored whole
     gram_shards: int = 1024  # a segment's gram records by key_hash modulo this (tiers group them into files)
     root_shards: int = 8192  # likewise for root records; a tier's file count is a divisor of it
@@ -97,7 +99,7 @@ class Limits:
     def output_key(self) -> str:
         """The limits a segment's files depend on (chunk sizes bound memory, not what is written;
         segment sizes decide which documents a segment holds, which its key already names)."""
-        return f"{self.context}/{self.frequent}/{self.gram_shards}/{self.root_shards}/{self.page}/{self.rest_pack}"
+        return f"{self.context}/{self.min_context}/{self.frequent}/{self.gram_shards}/{self.root_shards}/{self.page}/{self.rest_pack}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -602,7 +604,7 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
     last = np.r_[first[1:], True]
     before = np.where(first, bucket_depth - 1, previous[member])
     after = np.where(last, bucket_depth - 1, np.r_[before[1:], 0])
-    stored = np.minimum(length[member], np.maximum(before, after) + 1)
+    stored = np.minimum(length[member], np.maximum(np.maximum(before, after) + 1, limits.min_context))
     at = position[member].astype(np.int64)
     complete = stored == distance[at]
     shared = np.where(first, bucket_depth, np.minimum(before, np.r_[0, stored[:-1]]))

@@ -146,7 +146,9 @@ def test_a_first_query_transfers_little(browser, server):
     page.goto(server + "search.html?q=" + quote("营商环境"))
     page.wait_for_selector(".search-result")
     page.wait_for_load_state("networkidle")
-    assert sum(sizes) < 150_000, sum(sizes)
+    # 146 KB with bucket entries cut to what tells them apart; 155 KB keeping 6 characters of each
+    # (Limits.min_context), which spares larger archives a row and a text pack per segment.
+    assert sum(sizes) < 160_000, (sum(sizes), sizes)
     page.close()
 
 
