@@ -30,6 +30,9 @@ ROW_FIELDS = ("id", "url", "title", "date", "doc_type", "departments", "doc_numb
 # pages of long roots): the virtual file <segment>/<kind><n> is part of the file
 # <tier>/<kind><n mod the tier's count for the kind>.
 SHARD_KINDS = "grap"
+# Of those, the kinds found by key_hash modulo the tier's file count for the kind (grams, roots);
+# alias groups and pages are named by number and their file is that number modulo the count.
+RENUMBERED_KINDS = "gr"
 WORD_MIN, WORD_MAX = 2, 18  # lengths of the jieba words listed for the ranking bonus
 MAX_CHUNKS = 4  # pieces of a term longer than the stored context looked up; the rest is checked in text
 # Ranking: a term's hit counts this much more in the metadata than in the body, and this much

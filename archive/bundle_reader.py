@@ -129,7 +129,6 @@ class Bundle:
         self.context: int = base["context"]
         self.segments = [Segment(s[0], s[1], s[2], s[3], frozenset(s[4]), s[5]) for s in base["segments"]]
         self.by_key = {seg.key: seg for seg in self.segments}
-        self.grams, self.roots = base["shards"]
         self.aliases = {form: tuple(forms) for forms in base["aliases"] for form in forms}
         self.group_of = {tuple(forms): group for group, forms in enumerate(base["aliases"])}
         runs, self.days = decode_varints(base["dates"]), []
@@ -328,12 +327,17 @@ class Bundle:
                 check.add(local)
         return docs, check
 
+    def shard_count(self, seg: Segment, kind: str) -> int:
+        """The number grams or roots (RENUMBERED_KINDS) are found by in a segment: key_hash modulo
+        its tier's file count for the kind."""
+        return self.base["tiers"][seg.tier][1 + SHARD_KINDS.index(kind)]
+
     def _gram_shard(self, seg: Segment, gram: str) -> str:
-        return f"{seg.key}/g{key_hash(gram) % self.grams}"
+        return f"{seg.key}/g{key_hash(gram) % self.shard_count(seg, 'g')}"
 
     def _root_records(self, seg: Segment, root: str) -> Records | None:
         """The records of one root (in units) in a segment; None when no suffix starts with it."""
-        name = f"{seg.key}/r{key_hash(_from_units(root)) % self.roots}"
+        name = f"{seg.key}/r{key_hash(_from_units(root)) % self.shard_count(seg, 'r')}"
         self.load(name)
 
         def spans() -> tuple[str, dict[str, tuple[int, int]]]:

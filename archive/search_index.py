@@ -37,7 +37,7 @@ import numpy as np
 from pydivsufsort import divsufsort, kasai
 
 from archive import urls
-from archive.bundle_format import (ALPHABET, BITMAP, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, SHARD_KINDS, WORD_MAX,
+from archive.bundle_format import (ALPHABET, BITMAP, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, RENUMBERED_KINDS, ROW_FIELDS, SHARD_KINDS, WORD_MAX,
                                    client_format, day_number, key_hash)
 from archive.cache import read_pickle, write_pickle
 from archive.departments import DepartmentTable
@@ -60,7 +60,7 @@ TIER_STATE = "bundle-tiers.pickle"  # in the store: the tiers of the last build
 CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.css")
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
-SEGMENT_LAYOUT = 3  # what a cached segment's folder holds (its files' names); a change rebuilds every segment
+SEGMENT_LAYOUT = 4  # what a cached segment's folder holds (its files' names); a change rebuilds every segment
 PART_FILES = 16  # files a segment keeps its records of one kind in (see _tier_files); a power of two
 TIER_IN_PROCESS = 8  # segments a build groups into tiers in this process; more go to a worker
 LINK_THREADS = 4  # threads hard-linking segment files into the site
@@ -78,8 +78,8 @@ class Limits:
     min_context: int = 6  # characters a bucket entry keeps at least (its text allowing): a term no longer
     # than this is never checked against text, whatever the neighbours of its suffix
     frequent: int = 256  # occurrences in a segment from which a string's document list is stored whole
-    gram_shards: int = 1024  # a segment's gram records by key_hash modulo this (tiers group them into files)
-    root_shards: int = 8192  # likewise for root records; a tier's file count is a divisor of it
+    gram_shards: int = 16384  # a segment's gram records by key_hash modulo this (tiers group them into files)
+    root_shards: int = 65536  # likewise for root records; a tier's file count is a divisor of it
     alias_shards: int = 64  # likewise for department alias groups (by group number)
     tier_target: int = 24_000  # characters per tier file the tier's file counts aim at
     page: int = 6_000  # a root record longer than this is cut into pages with a directory
@@ -840,10 +840,13 @@ def _tier_files(tier_key: str, segment_folders: list[Path], limits: Limits) -> I
     """A tier's files: for each shard kind, the segments' records grouped into as many files as
     keep each near limits.tier_target characters (at most the kind's native shard count). A
     virtual file <segment>/<kind><s> goes to file <kind><s mod count>, so a query term reads one
-    file per tier whatever the number of segments. Segments keep their records in PART_FILES
-    files by s mod PART_FILES: when the count is a multiple of it, the tier is written a part at
-    a time, so grouping a 100,000-document tier holds a sixteenth of it in memory. Yields
-    (file name, text), _info.json last."""
+    file per tier whatever the number of segments. Grams and roots are found by key_hash modulo
+    the tier's count (RENUMBERED_KINDS): there a segment's virtual files with the same s mod count
+    become one, <segment>/<kind><s mod count>, so a file holds one virtual file per segment
+    however fine the native shards (which only bound how many files a large tier can have).
+    Segments keep their records in PART_FILES files by s mod PART_FILES: when the count is a
+    multiple of it, the tier is written a part at a time, so grouping a 100,000-document tier
+    holds a sixteenth of it in memory. Yields (file name, text), _info.json last."""
     counts = {}
     infos = [json.loads((folder / "_info.json").read_text(encoding="utf-8")) for folder in segment_folders]
     for kind in SHARD_KINDS:
@@ -859,9 +862,16 @@ def _tier_files(tier_key: str, segment_folders: list[Path], limits: Limits) -> I
                 for part in batch:
                     text = (folder / f"parts-{kind}{part}.json").read_text(encoding="utf-8")
                     for name, data in json.loads(text).items():
-                        grouped.setdefault(_shard_number(name) % count, {})[name] = data
+                        index = _shard_number(name) % count
+                        if kind in RENUMBERED_KINDS:
+                            grouped.setdefault(index, {}).setdefault(f"{name[:name.index('/')]}/{kind}{index}", []).append(data)
+                        else:
+                            grouped.setdefault(index, {})[name] = data
             for index in sorted(grouped):
-                yield f"{kind}{index}.js", _script(f"{tier_key}/{kind}{index}", grouped.pop(index))
+                files = grouped.pop(index)
+                if kind in RENUMBERED_KINDS:
+                    files = {name: "".join(parts) for name, parts in files.items()}
+                yield f"{kind}{index}.js", _script(f"{tier_key}/{kind}{index}", files)
         counts[kind] = count
     yield "_info.json", json.dumps({"files": [counts[kind] for kind in SHARD_KINDS]})
 
@@ -1014,7 +1024,6 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
         "count": count,
         "context": limits.context,
         "opening": OPENING,
-        "shards": [limits.gram_shards, limits.root_shards],
         "segments": segments,
         "tiers": tier_rows,
         "date_origin": origin,

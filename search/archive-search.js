@@ -210,7 +210,9 @@
         for (var k = 0; k < runs[r + 1]; k++) docDay[number++] = day;
       }
       base.segs = data.segments.map(function (s) {
-        return { key: s[0], offset: s[1], count: s[2], grams: data.shards[0], roots: data.shards[1], width: s[3],
+        // Grams and roots are found by key hash modulo the tier's file count for them.
+        var tier = data.tiers[s[5]];
+        return { key: s[0], offset: s[1], count: s[2], grams: tier[1], roots: tier[2], width: s[3],
                  groups: new Set(s[4]), tier: s[5] };
       });
       base.segs.forEach(function (seg) { segByKey.set(seg.key, seg); });
