@@ -256,7 +256,7 @@ class SizeRun:
 
     def build(self, content: Path, name: str = "build") -> dict:
         if name == "build":  # a full build: nothing left from an earlier run may be reused
-            for folder in ("site", "site.cache", "staff-index"):
+            for folder in ("site", "cache", "site.cache", "staff-index"):  # cache: paths.cache in write_config
                 shutil.rmtree(self.base / folder, ignore_errors=True)
         result = run_child([PY, "build.py", "--config", str(self.config), "build", "--content", str(content),
                             "--out", str(self.base / "site")], self.logs, name, self.timeout)
