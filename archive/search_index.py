@@ -83,7 +83,8 @@ class Limits:
     alias_shards: int = 64  # likewise for department alias groups (by group number)
     tier_target: int = 24_000  # characters per tier file the tier's file counts aim at
     page: int = 6_000  # a root record longer than this is cut into pages with a directory
-    rest_pack: int = 32_000  # characters per file of documents' text past their opening
+    rest_pack: int = 8_000  # characters per file of documents' text past their opening (a snippet past
+    # the opening reads one: at 32,000 the first ten results of a rare term read 230 KB of packs)
     segment_docs: int = 256  # expected documents per segment (a boundary follows 1 in this many documents)
     segment_max: int = 512  # hard cap: a rebuilt segment (an edit) stays a second or two
     max_tiers: int = 4  # tiers a query reads at most (one file per term and tier)
