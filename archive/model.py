@@ -14,7 +14,6 @@ one file parses one file.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Protocol
 
 from archive import urls
+from archive.workers import worker_pool
 from archive.document import DOC_TYPES, Document, DocumentError, OfDocument, load_document
 
 # How far a related-documents search looks along each shared department, topic or type list
@@ -280,7 +280,7 @@ def read_content(content_dir: Path, cache: DocumentCache | None = None,
                 results[path] = hit
     missing = [path for path in paths if path not in results]
     if workers > 1 and len(missing) >= PARALLEL_MIN_FILES:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with worker_pool(workers) as pool:
             parsed = pool.map(_parse, missing, chunksize=max(1, min(64, len(missing) // (8 * workers))))
     else:
         parsed = list(map(_parse, missing))
@@ -585,7 +585,7 @@ def _link_related(entries: list[Entry], found: list[Features], count: int, worke
     try:
         positions = range(len(entries))
         if workers > 1 and len(entries) >= PARALLEL_MIN_RELATED:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with worker_pool(workers) as pool:
                 chunks = [positions[start:start + RELATED_CHUNK] for start in range(0, len(entries), RELATED_CHUNK)]
                 found_related = [related for chunk in pool.map(_related_of, chunks) for related in chunk]
         else:

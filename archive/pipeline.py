@@ -10,7 +10,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-import multiprocessing
 import os
 import sys
 import time
@@ -26,6 +25,7 @@ from archive.departments import DataError, DepartmentTable
 from archive.output import OutputError, SiteWriter, catalog, document_data, read_marker
 from archive.render import Planned, Renderer
 from archive.topics import TopicRules
+from archive.workers import worker_pool
 
 # Below this many documents a build takes a few seconds and a progress bar is only noise.
 PROGRESS_MIN_DOCUMENTS = 500
@@ -178,7 +178,7 @@ def _produce(site: model.Site, renderer: Renderer, writer: SiteWriter, todo: lis
             # collector from touching (and so copying) every page of memory they share with this process.
             gc.freeze()
             try:
-                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                with worker_pool(workers) as pool:
                     chunks = range(0, len(todo), RENDER_CHUNK)
                     for done in pool.imap_unordered(_produce_chunk, chunks):
                         bar.update(done)

@@ -45,6 +45,7 @@ from archive.document import DOC_TYPES
 from archive.query import SEPARATOR, department_aliases, folded_fields
 from archive.shown import Shown
 from archive.tokenizer import ANALYSIS_VERSION, Segmenter, fold_table_for, segmenter
+from archive.workers import worker_pool
 
 ANALYSIS_FORMAT = 2  # what _analyse returns (2: words as one string)
 FREQUENT_KIND, BUCKET_KIND, WORD_KIND = (RECORD_KINDS.index(kind) for kind in "fbw")
@@ -329,7 +330,7 @@ def analyse_all(documents: list[Shown], keys: list[str], tokenizer: Segmenter, g
     items = [(documents[i].fields, documents[i].text) for i in missing]
     if cores > 1 and len(items) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
         tokenizer.load()  # once, shared by the forked workers
-        pool = multiprocessing.get_context("fork").Pool(cores, initializer=_init_worker, initargs=(tokenizer, groups))
+        pool = worker_pool(cores, initializer=_init_worker, initargs=(tokenizer, groups))
         results = pool.imap(_analyse, items, chunksize=max(1, min(64, len(items) // (cores * 8) or 1)))
     else:
         pool = None
@@ -931,9 +932,8 @@ def _run_jobs(function, jobs: list, in_workers: bool) -> None:
         # site and every analysis, and a worker forked from it (or this process itself) would add
         # a segment's memory to all of that; its garbage collector would also scan that heap over
         # and over while a segment allocates millions of strings.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        with context.Pool(min(_cores(), len(jobs)), maxtasksperchild=1) as pool:
+        multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])
+        with worker_pool(min(_cores(), len(jobs)), "forkserver", maxtasksperchild=1) as pool:
             for _ in pool.imap_unordered(function, jobs, chunksize=1):
                 pass
     else:

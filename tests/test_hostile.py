@@ -136,6 +136,18 @@ def test_a_build_of_the_same_content_is_byte_identical(tmp_path, content):
     assert different == []
 
 
+def processes_running(text: str) -> list[int]:
+    """Live processes whose command line holds text (a zombie's command line is empty)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if text in (proc / "cmdline").read_bytes().decode("utf-8", "replace"):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 def test_a_build_killed_while_writing_leaves_the_previous_site_whole(tmp_path, content):
     out = tmp_path / "site"
     assert build(tmp_path, content, out).returncode == 0
@@ -159,6 +171,12 @@ def test_a_build_killed_while_writing_leaves_the_previous_site_whole(tmp_path, c
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert staging_seen, "the build finished before its write phase could be interrupted"
+    # Its render workers end too (each watches its parent), instead of waiting forever to hand a
+    # result to a process that is gone.
+    deadline = time.monotonic() + 10
+    while processes_running(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_running(str(tmp_path)) == []
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     # The next build clears the leftovers of the killed one and succeeds.
