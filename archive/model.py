@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Protocol
 
 from archive import urls
-from archive.workers import worker_pool
 from archive.document import DOC_TYPES, Document, DocumentError, OfDocument, load_document
+from archive.workers import worker_pool
 
 # How far a related-documents search looks along each shared department, topic or type list
 # (on both sides of the document, in time). It bounds the work per document, so 100,000

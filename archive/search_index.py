@@ -854,7 +854,7 @@ def _tier_files(tier_key: str, segment_folders: list[Path], limits: Limits) -> I
     for kind in SHARD_KINDS:
         native = limits.native_shards[kind]
         size = sum(info["sizes"][kind] for info in infos)
-        count = 1
+        count, renumber = 1, kind in RENUMBERED_KINDS
         while count < native and size / count > limits.tier_target:
             count *= 2
         batches = [[part] for part in range(PART_FILES)] if count % PART_FILES == 0 else [list(range(PART_FILES))]
@@ -865,15 +865,15 @@ def _tier_files(tier_key: str, segment_folders: list[Path], limits: Limits) -> I
                     text = (folder / f"parts-{kind}{part}.json").read_text(encoding="utf-8")
                     for name, data in json.loads(text).items():
                         index = _shard_number(name) % count
-                        if kind in RENUMBERED_KINDS:
-                            grouped.setdefault(index, {}).setdefault(f"{name[:name.index('/')]}/{kind}{index}", []).append(data)
+                        files = grouped.setdefault(index, {})
+                        if renumber:  # joined with the segment's other native shards of this number
+                            files.setdefault(f"{name[:name.index('/')]}/{kind}{index}", []).append(data)
                         else:
-                            grouped.setdefault(index, {})[name] = data
+                            files[name] = data
             for index in sorted(grouped):
                 files = grouped.pop(index)
-                if kind in RENUMBERED_KINDS:
-                    files = {name: "".join(parts) for name, parts in files.items()}
-                yield f"{kind}{index}.js", _script(f"{tier_key}/{kind}{index}", files)
+                yield f"{kind}{index}.js", _script(f"{tier_key}/{kind}{index}",
+                                                   {name: "".join(parts) for name, parts in files.items()} if renumber else files)
         counts[kind] = count
     yield "_info.json", json.dumps({"files": [counts[kind] for kind in SHARD_KINDS]})
 

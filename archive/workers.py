@@ -17,7 +17,7 @@ PARENT_POLL = 1.0  # seconds between a worker's looks at its parent
 
 
 def worker_pool(processes: int, method: str = "fork", initializer: Callable[..., Any] | None = None,
-         initargs: tuple = (), **options: Any) -> multiprocessing.pool.Pool:
+                initargs: tuple = (), **options: Any) -> multiprocessing.pool.Pool:
     """multiprocessing's Pool for that start method, each worker exiting once its parent is gone."""
     return multiprocessing.get_context(method).Pool(processes, initializer=_start,
                                                    initargs=(initializer, initargs), **options)

@@ -211,8 +211,8 @@
       }
       base.segs = data.segments.map(function (s) {
         // Grams and roots are found by key hash modulo the tier's file count for them.
-        var tier = data.tiers[s[5]];
-        return { key: s[0], offset: s[1], count: s[2], grams: tier[1], roots: tier[2], width: s[3],
+        var tier = data.tiers[s[5]], kinds = FORMAT.shard_kinds;
+        return { key: s[0], offset: s[1], count: s[2], grams: tier[1 + kinds.indexOf('g')], roots: tier[1 + kinds.indexOf('r')], width: s[3],
                  groups: new Set(s[4]), tier: s[5] };
       });
       base.segs.forEach(function (seg) { segByKey.set(seg.key, seg); });
