@@ -14,10 +14,14 @@ import datetime as dt
 from archive.query import FIELD_PREFIXES, FIELD_COLONS, MINUS, QUOTES, SEPARATOR
 from archive.tokenizer import DROPPED
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 # Base-64 digits of varints (5 bits a character, the 6th meaning 'more') and of bitmaps.
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 BITMAP = "~"  # a document list written as a bitmap, 6 documents per character, starts with this
+# A segment's row in base.js: its key, the numbers of its documents (NUMBER_RUNS), its bucket
+# width, the alias groups it holds, its tier.
+SEGMENT_FIELDS = ("key", "numbers", "width", "groups", "tier")
+DEAD = -1  # the number of a segment's document that is no longer live (edited or deleted since)
 # Record kinds, by number: frequent string -> documents, bucket of suffixes, jieba word ->
 # documents; kind 3 is a page directory entry of a long root.
 RECORD_KINDS = ("f", "b", "w")
@@ -49,6 +53,8 @@ def client_format() -> dict:
         "record_kinds": list(RECORD_KINDS),
         "page_kind": PAGE_KIND,
         "row": list(ROW_FIELDS),
+        "segment": list(SEGMENT_FIELDS),
+        "dead": DEAD,
         "shard_kinds": SHARD_KINDS,
         "word_lengths": [WORD_MIN, WORD_MAX],
         "max_chunks": MAX_CHUNKS,
@@ -104,6 +110,24 @@ def decode_doc_list(text: str) -> list[int]:
         number += delta + 1
         out.append(number)
     return out
+
+
+def number_runs(numbers: list[int]) -> list[int]:
+    """A segment's document numbers by place, as runs [first, length, ...]: a run of consecutive
+    numbers (one run for a segment built whole) or of DEAD places."""
+    runs: list[int] = []
+    for number in numbers:
+        if runs and (runs[-2] == number == DEAD or (DEAD != runs[-2] and runs[-2] + runs[-1] == number)):
+            runs[-1] += 1
+        else:
+            runs += [number, 1]
+    return runs
+
+
+def expand_runs(runs: list[int]) -> list[int]:
+    """The numbers number_runs encoded."""
+    return [first if first == DEAD else first + k for first, length in zip(runs[::2], runs[1::2])
+            for k in range(length)]
 
 
 def key_hash(text: str) -> int:

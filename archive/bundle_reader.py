@@ -1,4 +1,4 @@
-"""A Python reader of the browser search bundle (format 4, search/README.md): the second reader of
+"""A Python reader of the browser search bundle (format 6, search/README.md): the second reader of
 the files archive/search_index.py writes, beside search/archive-search.js.
 
 Given a built site folder and a query, `Bundle.evaluate_all` returns exactly the documents the
@@ -26,8 +26,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from archive.bundle_format import (DIGIT, EPOCH, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, SHARD_KINDS,
-                                   decode_doc_list, decode_varints, key_hash, read_varint)
+from archive.bundle_format import (DEAD, DIGIT, EPOCH, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, SEGMENT_FIELDS,
+                                   SHARD_KINDS, decode_doc_list, decode_varints, expand_runs, key_hash, read_varint)
 from archive.query import Term, parse_query
 from archive.tokenizer import fold
 
@@ -98,8 +98,7 @@ def _list_pair(payload: str) -> tuple[str, str]:
 @dataclass
 class Segment:
     key: str
-    offset: int
-    count: int
+    numbers: list[int]  # the number of the document at each place, DEAD where it is no longer live
     width: int
     groups: frozenset[int]
     tier: int
@@ -127,8 +126,15 @@ class Bundle:
         self.base = base
         self.count: int = base["count"]
         self.context: int = base["context"]
-        self.segments = [Segment(s[0], s[1], s[2], s[3], frozenset(s[4]), s[5]) for s in base["segments"]]
+        self.segments = []
+        for fields in base["segments"]:
+            row = dict(zip(SEGMENT_FIELDS, fields))
+            self.segments.append(Segment(row["key"], expand_runs(row["numbers"]), row["width"],
+                                         frozenset(row["groups"]), row["tier"]))
         self.by_key = {seg.key: seg for seg in self.segments}
+        # Where each live document is: (segment, place).
+        self.place = {number: (seg, local) for seg in self.segments
+                      for local, number in enumerate(seg.numbers) if number != DEAD}
         self.aliases = {form: tuple(forms) for forms in base["aliases"] for form in forms}
         self.group_of = {tuple(forms): group for group, forms in enumerate(base["aliases"])}
         runs, self.days = decode_varints(base["dates"]), []
@@ -207,8 +213,8 @@ class Bundle:
         hits: dict[int, Hit] = {}
 
         def add(seg: Segment, local: int, meta: bool) -> None:
-            doc = seg.offset + local
-            if restrict is not None and doc not in restrict:
+            doc = seg.numbers[local]
+            if doc == DEAD or (restrict is not None and doc not in restrict):
                 return
             hit = hits.setdefault(doc, Hit())
             hit.meta = hit.meta or meta
@@ -256,6 +262,8 @@ class Bundle:
             candidates = found
         out = {}
         for d, meta in candidates.items():
+            if seg.numbers[d] == DEAD:  # its document changed since the segment was built
+                continue
             if meta is None or field_name:
                 in_meta, anywhere = self.check_text(seg, d, alt, field_name)
                 if anywhere:
@@ -382,20 +390,13 @@ class Bundle:
 
     # -- documents -------------------------------------------------------------------------------
 
-    def segment_of(self, doc: int) -> Segment:
-        for seg in reversed(self.segments):
-            if seg.offset <= doc:
-                return seg
-        raise IndexError(doc)
-
     def row(self, doc: int) -> dict[str, Any]:
         """A result's row as the browser shows it."""
-        seg = self.segment_of(doc)
-        return dict(zip(ROW_FIELDS, self.load(f"{seg.key}/m{doc - seg.offset}")))
+        seg, local = self.place[doc]
+        return dict(zip(ROW_FIELDS, self.load(f"{seg.key}/m{local}")))
 
     def text(self, doc: int) -> str:
-        seg = self.segment_of(doc)
-        return self._text(seg, doc - seg.offset)
+        return self._text(*self.place[doc])
 
     def _text(self, seg: Segment, local: int) -> str:
         row = self.load(f"{seg.key}/m{local}")

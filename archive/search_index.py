@@ -37,8 +37,8 @@ import numpy as np
 from pydivsufsort import divsufsort, kasai
 
 from archive import urls
-from archive.bundle_format import (ALPHABET, BITMAP, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, RENUMBERED_KINDS, ROW_FIELDS, SHARD_KINDS, WORD_MAX,
-                                   client_format, day_number, key_hash)
+from archive.bundle_format import (ALPHABET, BITMAP, DEAD, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, RENUMBERED_KINDS, ROW_FIELDS,
+                                   SEGMENT_FIELDS, SHARD_KINDS, WORD_MAX, client_format, day_number, key_hash, number_runs)
 from archive.cache import read_pickle, write_pickle
 from archive.departments import DepartmentTable
 from archive.document import DOC_TYPES
@@ -58,6 +58,7 @@ SEGMENT_WORDS = "words.json"  # in a segment's folder: the analyses' words alone
 BUNDLE_CACHE = "bundle-segments"  # in the store: built segments, hard-linked into the site
 TIER_CACHE = "bundle-tiers"  # in the store: built tiers, hard-linked into the site
 TIER_STATE = "bundle-tiers.pickle"  # in the store: the tiers of the last build
+SEGMENT_STATE = "bundle-segments.pickle"  # in the store: the last build's segments and their documents
 CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.css")
 REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
@@ -89,6 +90,8 @@ class Limits:
     segment_docs: int = 256  # expected documents per segment (a boundary follows 1 in this many documents)
     segment_max: int = 512  # hard cap: a rebuilt segment (an edit) stays a second or two
     max_tiers: int = 4  # tiers a query reads at most (one file per term and tier)
+    small_segments: int = 8  # small segments (under segment_docs / 4 documents) at most: each edit leaves
+    # one, and each costs every query a little; reaching this many, they are built again as one
     gram_chunk: int = 1 << 22  # positions whose 1- or 2-character grams are listed at once: bounds memory
     root_chunk: int = 1 << 17  # suffix-array rows handled at once (whole roots): bounds a segment's memory
 
@@ -292,10 +295,11 @@ class AnalysisCache:
         found = self._segment(segment, name) if segment else None
         return found[local] if found is not None and 0 <= local < len(found) else None
 
-    def save(self, keys: list[str], segments: list[tuple[str, tuple[int, int]]]) -> None:
-        """Record where each document's analysis now is: segment keys with their [start, end)."""
-        index = {keys[number]: (segment, number - start) for segment, (start, end) in segments
-                 for number in range(start, end)}
+    def save(self, keys: list[str], segments: list[tuple[str, list[int]]]) -> None:
+        """Record where each document's analysis now is: segment keys with their documents' numbers
+        by place (plan_segments)."""
+        index = {keys[number]: (segment, place) for segment, numbers in segments
+                 for place, number in enumerate(numbers) if number != DEAD}
         if index != self.index:
             write_pickle(self.store / ANALYSIS_INDEX, {"fingerprint": self.fingerprint, "documents": index})
             self.index = index
@@ -725,17 +729,53 @@ def _skeleton_entry(record: str) -> str:
 
 def segments_of(ids: list[str], limits: Limits = Limits()) -> list[tuple[int, int]]:
     """[start, end) ranges of document numbers: a segment ends after a document whose id hashes
-    to 0 modulo limits.segment_docs (so adding or removing a document moves no other boundary) or
-    when it reaches limits.segment_max documents."""
-    ranges, start = [], 0
+    to 0 modulo limits.segment_docs (so adding or removing a document moves no other boundary)
+    once it holds a quarter of that, or when it reaches limits.segment_max documents; a short
+    last segment joins the one before it. So only an archive (or a set of changed documents)
+    smaller than that quarter makes a small segment."""
+    ranges, start, least = [], 0, max(1, limits.segment_docs // 4)
     for index, doc_id in enumerate(ids):
         digest = int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big")
-        if digest % limits.segment_docs == 0 or index + 1 - start >= limits.segment_max:
+        size = index + 1 - start
+        if (digest % limits.segment_docs == 0 and size >= least) or size >= limits.segment_max:
             ranges.append((start, index + 1))
             start = index + 1
     if start < len(ids):  # an empty archive has no segment
-        ranges.append((start, len(ids)))
+        if ranges and len(ids) - start < least and len(ids) - ranges[-1][0] <= limits.segment_max:
+            ranges[-1] = (ranges[-1][0], len(ids))
+        else:
+            ranges.append((start, len(ids)))
     return ranges
+
+
+def plan_segments(previous: list[tuple[str, list[str]]], slots: list[str], ids: list[str],
+                  limits: Limits = Limits()) -> list[tuple[str | None, list[int]]]:
+    """Which documents each segment of this build holds, Lucene's way, so that an edit builds the
+    edited document alone. previous: the last build's segments, (key, the slot of each of its
+    documents by place); slots: this build's documents' slots (content hash and URL) by number.
+    A segment built before is kept, its files reused, while at least half its documents are
+    unchanged (the same slot); a place whose document changed or went is DEAD, its records never
+    asked for. The documents no kept segment holds are cut into new segments (key None) by
+    segments_of. Once limits.small_segments segments built before are small (under segment_docs / 4
+    documents), they are given up and their documents built again with the new ones, so a run of
+    edits leaves at most that many small segments."""
+    number_of = {slot: number for number, slot in enumerate(slots)}
+    held: set[int] = set()
+    kept = []
+    for key, members in previous:
+        numbers = [number_of.get(slot, DEAD) for slot in members]
+        numbers = [DEAD if number in held else number for number in numbers]
+        live = [number for number in numbers if number != DEAD]
+        if live and len(live) * 2 >= len(numbers):
+            kept.append((key, numbers))
+            held.update(live)
+    small = [seg for seg in kept if len(seg[1]) < limits.segment_docs // 4]
+    if len(small) >= limits.small_segments:
+        kept = [seg for seg in kept if len(seg[1]) >= limits.segment_docs // 4]
+        held = {number for _, numbers in kept for number in numbers if number != DEAD}
+    fresh = [number for number in range(len(slots)) if number not in held]
+    made = [(None, fresh[a:b]) for a, b in segments_of([ids[number] for number in fresh], limits)]
+    return sorted(kept + made, key=lambda seg: min(number for number in seg[1] if number != DEAD))
 
 
 def date_runs(dates: list[str | None]) -> tuple[int, list[int]]:
@@ -910,6 +950,15 @@ def plan_tiers(previous: list[dict], segments: list[tuple[str, int]], max_tiers:
     return tiers
 
 
+def _previous_segments(store: Path, salt: str) -> list[tuple[str, list[str]]]:
+    """The last build's segments (SEGMENT_STATE) built with this salt whose folders are whole."""
+    state = read_pickle(store / SEGMENT_STATE)
+    if not isinstance(state, dict) or state.get("salt") != salt or not isinstance(state.get("segments"), list):
+        return []
+    return [(key, members) for key, members in state["segments"]
+            if isinstance(key, str) and isinstance(members, list) and (store / BUNDLE_CACHE / key / "_info.json").exists()]
+
+
 def segment_key(keys: list[str], salt: str) -> str:
     return hashlib.sha256("\n".join([salt, *keys]).encode("utf-8")).hexdigest()[:16]
 
@@ -953,28 +1002,35 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     keys = [doc.key for doc in documents]
     count = len(documents)
     doc_urls = [doc.url for doc in documents]
-    ranges = segments_of([doc.id for doc in documents], limits)
-    # A segment's files depend on its documents, the analyses' salt and the limits it is built with.
-    seg_keys = [segment_key([k + u for k, u in zip(keys[a:b], doc_urls[a:b])], salt + limits.output_key) for a, b in ranges]
+    # A segment's files depend on its documents (their slots), the analyses' salt and the limits
+    # it is built with.
+    slots = [key + url for key, url in zip(keys, doc_urls)]
+    segment_salt = salt + limits.output_key
     folder = store / BUNDLE_CACHE
+    previous = _previous_segments(store, segment_salt)
+    planned = plan_segments(previous, slots, [doc.id for doc in documents], limits)
+    seg_keys = [key or segment_key([slots[n] for n in numbers], segment_salt) for key, numbers in planned]
+    numbering = [numbers for _, numbers in planned]
     todo = [i for i, key in enumerate(seg_keys) if not (folder / key / "_info.json").exists()]
     # Only the documents of segments to build are analysed (or read from the cache).
     cache = AnalysisCache(store, salt)
-    analyses = analyse_all(documents, keys, tokenizer, groups, cache,
-                           [number for i in todo for number in range(*ranges[i])])
+    analyses = analyse_all(documents, keys, tokenizer, groups, cache, [n for i in todo for n in numbering[i]])
     # Largest first, so the last segment to finish is a small one and both cores stay busy.
-    jobs = sorted(((folder, seg_keys[i], [analyses.pop(n) for n in range(a, b)], documents[a:b], doc_urls[a:b], limits)
-                   for i, (a, b) in ((i, ranges[i]) for i in todo)), key=lambda job: -len(job[2]))
+    jobs = sorted(((folder, seg_keys[i], [analyses.pop(n) for n in numbering[i]], [documents[n] for n in numbering[i]],
+                    [doc_urls[n] for n in numbering[i]], limits) for i in todo), key=lambda job: -len(job[2]))
     # One segment (an edit) is built here: starting a worker cost more than the segment.
     _run_jobs(_build_segment_folder, jobs, len(jobs) > 1)
     del jobs
-    cache.save(keys, list(zip(seg_keys, ranges)))
+    cache.save(keys, list(zip(seg_keys, numbering)))
+    members = dict(previous)
+    write_pickle(store / SEGMENT_STATE, {"salt": segment_salt, "segments": [
+        (key, members.get(key) or [slots[n] for n in numbers]) for key, numbers in zip(seg_keys, numbering)]})
 
     tier_folder = store / TIER_CACHE
     state = read_pickle(store / TIER_STATE)
     previous = [tier for tier in (state if isinstance(state, list) else [])
                 if isinstance(tier, dict) and (tier_folder / str(tier.get("key")) / "_info.json").exists()]
-    tiers = plan_tiers(previous, [(key, b - a) for key, (a, b) in zip(seg_keys, ranges)], limits.max_tiers)
+    tiers = plan_tiers(previous, [(key, len(numbers)) for key, numbers in zip(seg_keys, numbering)], limits.max_tiers)
     tier_salt = salt + limits.output_key + f"/{limits.tier_target}/{limits.gram_shards}"
     for tier in tiers:
         tier["key"] = segment_key([key for key, _ in tier["segments"]], tier_salt)
@@ -995,9 +1051,11 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     tier_of = {key: index for index, tier in enumerate(tiers) for key, _ in tier["segments"] if key in live}
     segments = []
     characters: set[str] = set()
-    for (a, b), key in zip(ranges, seg_keys):
+    for key, numbers in zip(seg_keys, numbering):
         info = json.loads((folder / key / "_info.json").read_text(encoding="utf-8"))
-        segments.append([key, a, b - a, info["width"], info["groups"], tier_of[key]])
+        row = {"key": key, "numbers": number_runs(numbers), "width": info["width"], "groups": info["groups"],
+               "tier": tier_of[key]}
+        segments.append([row[name] for name in SEGMENT_FIELDS])
         characters.update(info["chars"])
     tier_rows = []
     for tier in tiers:

@@ -98,7 +98,7 @@
 
   function createEngine(loadFile) {
     var files = {}, pending = {};
-    var base = null, foldMap = Object.create(null), aliases = Object.create(null), docDay = null, facets = null, memo = new Map();
+    var base = null, foldMap = Object.create(null), aliases = Object.create(null), docDay = null, docSeg = null, docPlace = null, facets = null, memo = new Map();
     var parsed = new Map();  // shard or page name -> parsed records
     var segByKey = new Map();
 
@@ -209,11 +209,24 @@
         var day = runs[r] ? runs[r] - 1 + data.date_origin : null;
         for (var k = 0; k < runs[r + 1]; k++) docDay[number++] = day;
       }
-      base.segs = data.segments.map(function (s) {
+      docSeg = new Array(data.count);
+      docPlace = new Int32Array(data.count);
+      base.segs = data.segments.map(function (fields) {
+        var s = {};
+        FORMAT.segment.forEach(function (name, i) { s[name] = fields[i]; });
         // Grams and roots are found by key hash modulo the tier's file count for them.
-        var tier = data.tiers[s[5]], kinds = FORMAT.shard_kinds;
-        return { key: s[0], offset: s[1], count: s[2], grams: tier[1 + kinds.indexOf('g')], roots: tier[1 + kinds.indexOf('r')], width: s[3],
-                 groups: new Set(s[4]), tier: s[5] };
+        var tier = data.tiers[s.tier], kinds = FORMAT.shard_kinds;
+        var seg = { key: s.key, grams: tier[1 + kinds.indexOf('g')], roots: tier[1 + kinds.indexOf('r')], width: s.width,
+                    groups: new Set(s.groups), tier: s.tier, numbers: [] };
+        // The document number at each place of the segment (FORMAT.dead: changed since it was built).
+        for (var r = 0; r < s.numbers.length; r += 2) {
+          for (var k = 0; k < s.numbers[r + 1]; k++) {
+            var number = s.numbers[r] === FORMAT.dead ? FORMAT.dead : s.numbers[r] + k;
+            if (number !== FORMAT.dead) { docSeg[number] = seg; docPlace[number] = seg.numbers.length; }
+            seg.numbers.push(number);
+          }
+        }
+        return seg;
       });
       base.segs.forEach(function (seg) { segByKey.set(seg.key, seg); });
     }
@@ -407,8 +420,8 @@
     function evaluate(term, restrict) {
       var hits = new Map();
       function add(seg, local, meta) {
-        var doc = seg.offset + local;
-        if (restrict && !restrict.has(doc)) return;
+        var doc = seg.numbers[local];
+        if (doc === FORMAT.dead || (restrict && !restrict.has(doc))) return;
         var h = hits.get(doc);
         if (!h) { h = { meta: false, word: false }; hits.set(doc, h); }
         if (meta) h.meta = true;
@@ -459,6 +472,7 @@
       }, Promise.resolve(null)).then(function (candidates) {
         var out = new Map(), checks = [];
         candidates.forEach(function (meta, d) {
+          if (seg.numbers[d] === FORMAT.dead) return;  // its document changed since the segment was built
           if (meta === null || field) checks.push(d); else out.set(d, meta);
         });
         return Promise.all(checks.map(function (d) {
@@ -479,7 +493,7 @@
           var list = cps.length <= 2 ? records(shard, parseRecords).w.get(alt)
             : ((rootRecords(seg, cps.slice(0, 3).join('')) || { w: new Map() }).w.get(cps.slice(3).join('')));
           if (list === undefined) return;
-          decodeList(list).forEach(function (d) { var h = hits.get(seg.offset + d); if (h) h.word = true; });
+          decodeList(list).forEach(function (d) { var h = hits.get(seg.numbers[d]); if (h) h.word = true; });
         });
       }));
     }
@@ -607,18 +621,14 @@
       return parts;
     }
 
-    function segOf(doc) {
-      var lo = 0, hi = base.segs.length - 1;
-      while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (base.segs[mid].offset <= doc) lo = mid; else hi = mid - 1; }
-      return base.segs[lo];
-    }
+    function segOf(doc) { return docSeg[doc]; }
 
     // The snippet comes from the opening in the result's row or, when no needle shows there, from
     // the whole text (its other pieces fetched at once), so it shows the match wherever it is. A
     // document every term matched in its metadata (a 文号, a title) shows its opening: the title
     // above it shows the match, and its body seldom holds the term.
     function snippetFor(doc, needles, metaOnly) {
-      var seg = segOf(doc), local = doc - seg.offset, r = row(seg, local);
+      var seg = segOf(doc), local = docPlace[doc], r = row(seg, local);
       var holds = function (text) {
         var folded = fold(text);
         return needles.some(function (n) { return folded.indexOf(n) >= 0; });
@@ -660,7 +670,7 @@
           // cost a request or more per result for text nobody reads.
           return Promise.all(page.map(function (d) {
             var seg = segOf(d);
-            return loadRow(seg, d - seg.offset);
+            return loadRow(seg, docPlace[d]);
           })).then(function () {
             return Promise.all(page.map(function (d, i) {
               if (i >= SNIPPET_RESULTS) return [];
@@ -672,7 +682,7 @@
               total: docs.length,
               terms: terms.filter(function (t) { return !t.exclude; }).map(function (t) { return t.text; }),
               results: page.map(function (d, i) {
-                var seg = segOf(d), r = row(seg, d - seg.offset);
+                var seg = segOf(d), r = row(seg, docPlace[d]);
                 return {
                   id: r[ROW.id], url: r[ROW.url], title: r[ROW.title], date: r[ROW.date] || null, doc_type: r[ROW.doc_type],
                   departments: r[ROW.departments], doc_number: r[ROW.doc_number], source: r[ROW.source],

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
-from support import CONTENT, NodeEngine, load_site  # noqa: E402
+from support import CONTENT, NodeEngine, PythonEngine, load_site  # noqa: E402
 
 from archive.departments import DepartmentTable  # noqa: E402
 from archive.query import department_aliases, parse_query  # noqa: E402
@@ -114,8 +114,12 @@ def change_content(content: Path, change: str, seed: int = 0) -> None:
         paths[7 + seed].unlink()
 
 
+def base_of(files: dict[str, bytes]) -> dict:
+    return json.loads(files["data/base.js"].decode()[len('ArchiveSearch.register("base",'):-3])
+
+
 @pytest.mark.parametrize("change", ["edit", "add", "delete"])
-def test_an_incremental_rebuild_writes_one_small_tier_and_answers_as_a_clean_build(tmp_path, change):
+def test_an_incremental_rebuild_writes_the_changed_document_alone_and_answers_as_a_clean_build(tmp_path, change):
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)
     store = tmp_path / "store"
@@ -123,22 +127,35 @@ def test_an_incremental_rebuild_writes_one_small_tier_and_answers_as_a_clean_bui
     change_content(content, change)
     after = bundle(content, tmp_path / "after", store, TIERED)
     clean = bundle(content, tmp_path / "clean", tmp_path / "store-clean", TIERED)
-    tiers = json.loads(after["data/base.js"].decode()[len('ArchiveSearch.register("base",'):-3])["tiers"]
-    assert len(tiers) == 2
-    first, recent = ({name for name in after if name.startswith(f"data/{tier[0]}/")} for tier in tiers)
-    # The first tier is the one built before, byte for byte; the new one holds the changed segment.
+    tiers = base_of(after)["tiers"]
+    # The tier built before is kept byte for byte; an edit or an addition adds a tier holding one
+    # segment of the one changed document, a deletion no index file at all.
+    first = {name for name in after if name.startswith(f"data/{tiers[0][0]}/")}
     assert first and all(after[name] == before[name] for name in first)
-    assert len(recent) < len(first)
-    segments = {name.split("/")[1] for name in after if name.endswith("/m0.js")}
-    assert len(segments - {name.split("/")[1] for name in before if name.count("/") == 2}) == 1
+    folders = [{name.split("/")[1] for name in files if name.count("/") == 2} for files in (before, after)]
+    new = folders[1] - folders[0]
+    if change == "delete":
+        assert len(tiers) == 1 and not new
+        # Only the shared files change: the numbering in base.js, the facet lists.
+        assert set(after) == set(before)
+        assert {n for n in after if after[n] != before[n]} <= {"data/base.js", *(f"data/f-{f}.js" for f in ("type", "department", "topic"))}
+    else:
+        assert len(tiers) == 2
+        recent_segment = (new - {tiers[1][0]}).pop()
+        assert sorted(n for n in after if n.startswith(f"data/{recent_segment}/m")) == [f"data/{recent_segment}/m0.js"]
     engines = NodeEngine(tmp_path / "after"), NodeEngine(tmp_path / "clean")
     try:
-        for query in ["城市更新", "发展", "营商环境", "会议", "区政府", "关于", "长府", "2024"]:
+        for query in ["城市更新", "发展", "营商环境", "会议", "区政府", "关于", "长府", "2024", "新增一段"]:
             answers = [engine.search(query, limit=None) for engine in engines]
             assert answers[0]["ids"] == answers[1]["ids"], query
+            assert answers[0]["results"] == answers[1]["results"], query
     finally:
         for engine in engines:
             engine.close()
+    # The Python reader agrees (the dead place of the old version is never returned).
+    readers = PythonEngine(tmp_path / "after"), PythonEngine(tmp_path / "clean")
+    for query in ["城市更新", "新增一段", "发展", "营商环境"]:
+        assert readers[0].search(query) == readers[1].search(query), query
 
 
 def test_an_edit_analyses_the_edited_document_only(tmp_path, monkeypatch):
@@ -172,6 +189,65 @@ def test_tiers_merge_so_a_query_reads_a_bounded_number_of_files(tmp_path):
         assert node.search("城市更新的文字")["total"] == 6
     finally:
         node.close()
+
+
+def test_plan_segments_keeps_segments_while_half_their_documents_live():
+    limits = search_index.Limits(segment_docs=8, segment_max=16, small_segments=2)
+    ids = [f"doc-{n:03d}" for n in range(40)]
+    slots = [f"slot-{n}" for n in range(40)]
+    previous = [("s1", slots[:16]), ("s2", slots[16:32]), ("s3", slots[32:])]
+    assert search_index.plan_segments(previous, slots, ids, limits) == [
+        ("s1", list(range(16))), ("s2", list(range(16, 32))), ("s3", list(range(32, 40)))]
+    # Document 20 edited, document 3 deleted, one added after it: their places are dead, the
+    # segments kept (numbers shift), and the two changed documents make one new segment.
+    now = slots[:3] + slots[4:20] + ["slot-20-edited"] + slots[21:25] + ["slot-new"] + slots[25:]
+    plan = search_index.plan_segments(previous, now, [f"id-{slot}" for slot in now], limits)
+    assert plan == [("s1", [0, 1, 2, -1] + list(range(3, 15))), ("s2", [15, 16, 17, 18, -1] + list(range(20, 24)) + list(range(25, 32))),
+                    (None, [19, 24]), ("s3", list(range(32, 40)))]
+    # Under half live: the segment is built again with the changed documents.
+    half_gone = [f"new-{n}" for n in range(9)] + slots[9:]
+    plan = search_index.plan_segments(previous, half_gone, ids, limits)
+    assert [key for key, _ in plan if key] == ["s2", "s3"]
+    assert sorted(n for key, numbers in plan if key is None for n in numbers) == list(range(16))
+    # A document in two kept segments (an edit undone) is held by the first; more than
+    # small_segments small segments are built again together.
+    small = [(f"e{n}", [slots[n]]) for n in range(3)]
+    plan = search_index.plan_segments([("s1", slots[:16])] + small, slots[:16], ids[:16], limits)
+    assert plan == [("s1", list(range(16)))]
+    plan = search_index.plan_segments(small, slots[:3], ids[:3], limits)
+    assert plan == [(None, [0, 1, 2])]
+    plan = search_index.plan_segments(small[:2], slots[:2], ids[:2], limits)
+    assert plan == [(None, [0, 1])]
+    assert search_index.plan_segments(small[:1], slots[:2], ids[:2], limits) == [("e0", [0]), (None, [1])]
+
+
+def test_many_edits_and_an_undone_edit_answer_as_a_clean_build(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    store = tmp_path / "store"
+    limits = search_index.Limits(**{**TIERED.__dict__, "small_segments": 2})
+    bundle(content, tmp_path / "site", store, limits)
+    path = sorted(content.glob("*.md"))[5]
+    original = path.read_text(encoding="utf-8")
+    for seed in range(4):
+        change_content(content, "edit", seed)
+        files = bundle(content, tmp_path / f"site{seed}", store, limits)
+        sizes = [sum(count for _, count in zip(runs[::2], runs[1::2])) for runs in (s[1] for s in base_of(files)["segments"])]
+        assert sum(size < 2 for size in sizes) <= 2
+    path.write_text(original, encoding="utf-8")  # the first edit undone
+    bundle(content, tmp_path / "undone", store, limits)
+    bundle(content, tmp_path / "clean", tmp_path / "store-clean", limits)
+    engines = NodeEngine(tmp_path / "undone"), NodeEngine(tmp_path / "clean")
+    readers = PythonEngine(tmp_path / "undone"), PythonEngine(tmp_path / "clean")
+    try:
+        for query in ["城市更新的文字", "城市更新的文字0", "城市更新的文字3", "发展", "营商环境", "关于"]:
+            answers = [engine.search(query, limit=None) for engine in engines]
+            assert answers[0]["ids"] == answers[1]["ids"], query
+            assert readers[0].search(query) == readers[1].search(query), query
+        assert answers[0]["total"] > 0 and engines[0].search("城市更新的文字")["total"] == 3
+    finally:
+        for engine in engines:
+            engine.close()
 
 
 def test_plan_tiers_keeps_tiers_while_half_their_documents_live_and_merges_the_smallest():
