@@ -136,7 +136,8 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
         writer.copy_tree(config.path("paths.static"), urls.STATIC)
         clock.lap("render")
         # What each page shows, as text: both indexes read it, worked out once.
-        searched = shown.shown_documents(site)
+        shown_keys = cache.ShownKeys(folder)
+        searched = shown.shown_documents(site, shown_keys.load(recipe))
         search_index.write_search_bundle(searched, writer.path, config, folder / cache.SEARCH_STORE)
         clock.lap("search bundle")
         fingerprints = {page.url: page.fingerprint for page in planned}
@@ -150,6 +151,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
     try:
         report.written = True
         manifest.save(recipe, token, fingerprints)
+        shown_keys.save(recipe, {doc.identity: doc.key for doc in searched})
         documents.save()
         clock.lap("cache")
         _release_memory()

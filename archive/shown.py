@@ -20,7 +20,7 @@ import hashlib
 import json
 import marshal
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -184,18 +184,28 @@ def imprint_text(printer: Any, print_date: Any) -> str:
 
 @dataclass(frozen=True)
 class Shown(OfDocument):
-    """One document as search sees it: what its page shows, as text."""
+    """One document as search sees it: what its page shows, as text. The text is worked out when
+    first asked for, as the content hash is unless the last build's is known (shown_documents): a
+    rebuild needs the text only of the documents it indexes again."""
 
     doc: Document
     url: str
     doc_type: str
     fields: dict[str, list[str]]
-    text: str
+    entry: Any = field(repr=False, compare=False)
+    known_key: str | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def text(self) -> str:
+        """The body's plain text, then every other run of text the page shows."""
+        return "\n".join([plain_text(self.doc.body), *shown_runs(self.entry)])
 
     @cached_property
     def key(self) -> str:
         """The content hash of what search knows of the document (what its page shows, and its
         front-matter): both indexes key their caches by it, computed once per build."""
+        if self.known_key:
+            return self.known_key
         value = (self.doc.meta, self.fields, self.text, self.url, self.doc_type)
         try:
             # marshal format 2 keeps no back-references, so equal values give equal bytes; JSON
@@ -205,17 +215,32 @@ class Shown(OfDocument):
             payload = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
         return hashlib.sha256(payload).hexdigest()
 
+    @property
+    def identity(self) -> str:
+        return identity(self.entry)
 
-def shown(entry: Any) -> Shown:
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to a worker process: the text, not the whole site its entry is part of."""
+        return {**self.__dict__, "text": self.text, "key": self.key, "entry": None}
+
+
+def identity(entry: Any) -> str:
+    """What a document's Shown depends on besides the build's recipe (cache.site_recipe): its
+    content digest (front-matter and body) and its URL."""
+    return f"{entry.digest}\0{entry.url}"
+
+
+def shown(entry: Any, known_key: str | None = None) -> Shown:
     """What the entry's page shows: metadata fields, and the body's plain text then every other run."""
-    text = "\n".join([plain_text(entry.doc.body), *shown_runs(entry)])
-    return Shown(entry.doc, entry.url, entry.doc_type, meta_fields(entry), text)
+    return Shown(entry.doc, entry.url, entry.doc_type, meta_fields(entry), entry, known_key)
 
 
-def shown_documents(site: Any) -> list[Shown]:
+def shown_documents(site: Any, known: dict[str, str] | None = None) -> list[Shown]:
     """Every document of the site as search sees it, newest first (by the date lists order it by),
-    undated last: search's order."""
+    undated last: search's order. known: content hashes by Shown.identity from the last build with
+    the same recipe (cache.ShownKeys)."""
     entries = sorted((e for e in site.entries if e.sort_date), key=lambda e: e.id)
     entries.sort(key=lambda e: e.sort_date, reverse=True)
     entries += sorted((e for e in site.entries if not e.sort_date), key=lambda e: e.id)
-    return [shown(entry) for entry in entries]
+    known = known or {}
+    return [shown(entry, known.get(identity(entry)) if entry.digest else None) for entry in entries]
