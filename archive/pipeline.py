@@ -94,74 +94,76 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
         raise ConfigError(f"{content_dir}: content folder not found; run `python build.py ingest` or pass --content")
     departments, topics = _load_data(config)
     clock = _Clock()
+    # jieba's dictionaries load in a worker while the content is read and the site assembled.
+    with search_index.WarmAnalyser(departments) as warm:
+        # Gather and cross-link every document before writing anything, so every page sees the whole archive.
+        folder = cache.configured_cache_dir(config, out_dir)
+        documents = cache.DocumentCache(folder)
+        loaded, problems = model.read_content(content_dir, documents, workers)
+        clock.lap("load")
+        site = model.assemble([doc for doc, _ in loaded], config, departments, topics,
+                              {doc.id: found for doc, found in loaded}, workers)
+        del loaded
+        clock.lap("assemble")
+        report = BuildReport(documents=len(site.entries), warnings=site.warnings, errors=problems,
+                             strict=strict, out_dir=out_dir)
+        if strict and report.warnings:
+            return _finish(report, started)
 
-    # Gather and cross-link every document before writing anything, so every page sees the whole archive.
-    folder = cache.configured_cache_dir(config, out_dir)
-    documents = cache.DocumentCache(folder)
-    loaded, problems = model.read_content(content_dir, documents, workers)
-    clock.lap("load")
-    site = model.assemble([doc for doc, _ in loaded], config, departments, topics,
-                          {doc.id: found for doc, found in loaded}, workers)
-    del loaded
-    clock.lap("assemble")
-    report = BuildReport(documents=len(site.entries), warnings=site.warnings, errors=problems,
-                         strict=strict, out_dir=out_dir)
-    if strict and report.warnings:
+        renderer = Renderer(config)
+        try:
+            writer = SiteWriter(out_dir)
+        except OutputError as error:
+            raise ConfigError(str(error)) from None
+        try:
+            recipe = cache.site_recipe(config)
+            manifest = cache.PageManifest(folder)
+            previous = manifest.load(recipe, read_marker(out_dir))
+            planned = renderer.plan(site) + [
+                Planned(urls.document_data_url(entry.doc), entry.digest, ("data", index))
+                for index, entry in enumerate(site.entries)]
+            clock.lap("plan")
+            todo = [page for page in planned if previous.get(page.url) != page.fingerprint or not writer.reuse(page.url)]
+            report.reused = len(planned) - len(todo)
+            clock.lap("reuse")
+            _produce(site, renderer, writer, todo, workers, progress)
+            report.rendered = len(todo)
+            for page in renderer.summary_pages(site):
+                writer.write(page.url, page.text)
+                report.rendered += 1
+            report.pages = report.rendered + report.reused - len(site.entries)  # less the open-data files
+            for url, data in catalog(site):
+                writer.write(url, data)
+            writer.copy_tree(config.path("paths.static"), urls.STATIC)
+            clock.lap("render")
+            # What each page shows, as text: both indexes read it, worked out once.
+            shown_keys = cache.ShownKeys(folder)
+            searched = shown.shown_documents(site, shown_keys.load(recipe))
+            search_index.write_search_bundle(searched, writer.path, config, folder / cache.SEARCH_STORE, warm=warm)
+            warm.close()
+            clock.lap("search bundle")
+            fingerprints = {page.url: page.fingerprint for page in planned}
+            token = cache.PageManifest.token(recipe, fingerprints)
+            writer.mark(token)
+            writer.commit(wait=False)
+            clock.lap("swap")
+        except BaseException:
+            writer.abort()
+            raise
+        try:
+            report.written = True
+            manifest.save(recipe, token, fingerprints)
+            shown_keys.save(recipe, {doc.identity: doc.key for doc in searched})
+            documents.save()
+            clock.lap("cache")
+            _release_memory()
+            staff_search.update_index(searched, config, folder / cache.STAFF_INDEX, folder / cache.SEARCH_STORE, out_dir)
+            clock.lap("staff index")
+        finally:
+            writer.close()
+        clock.lap("old site deleted")
+        report.timings = clock.laps
         return _finish(report, started)
-
-    renderer = Renderer(config)
-    try:
-        writer = SiteWriter(out_dir)
-    except OutputError as error:
-        raise ConfigError(str(error)) from None
-    try:
-        recipe = cache.site_recipe(config)
-        manifest = cache.PageManifest(folder)
-        previous = manifest.load(recipe, read_marker(out_dir))
-        planned = renderer.plan(site) + [
-            Planned(urls.document_data_url(entry.doc), entry.digest, ("data", index))
-            for index, entry in enumerate(site.entries)]
-        clock.lap("plan")
-        todo = [page for page in planned if previous.get(page.url) != page.fingerprint or not writer.reuse(page.url)]
-        report.reused = len(planned) - len(todo)
-        clock.lap("reuse")
-        _produce(site, renderer, writer, todo, workers, progress)
-        report.rendered = len(todo)
-        for page in renderer.summary_pages(site):
-            writer.write(page.url, page.text)
-            report.rendered += 1
-        report.pages = report.rendered + report.reused - len(site.entries)  # less the open-data files
-        for url, data in catalog(site):
-            writer.write(url, data)
-        writer.copy_tree(config.path("paths.static"), urls.STATIC)
-        clock.lap("render")
-        # What each page shows, as text: both indexes read it, worked out once.
-        shown_keys = cache.ShownKeys(folder)
-        searched = shown.shown_documents(site, shown_keys.load(recipe))
-        search_index.write_search_bundle(searched, writer.path, config, folder / cache.SEARCH_STORE)
-        clock.lap("search bundle")
-        fingerprints = {page.url: page.fingerprint for page in planned}
-        token = cache.PageManifest.token(recipe, fingerprints)
-        writer.mark(token)
-        writer.commit(wait=False)
-        clock.lap("swap")
-    except BaseException:
-        writer.abort()
-        raise
-    try:
-        report.written = True
-        manifest.save(recipe, token, fingerprints)
-        shown_keys.save(recipe, {doc.identity: doc.key for doc in searched})
-        documents.save()
-        clock.lap("cache")
-        _release_memory()
-        staff_search.update_index(searched, config, folder / cache.STAFF_INDEX, folder / cache.SEARCH_STORE, out_dir)
-        clock.lap("staff index")
-    finally:
-        writer.close()
-    clock.lap("old site deleted")
-    report.timings = clock.laps
-    return _finish(report, started)
 
 
 # The forked render workers find their work here (set just before the pool starts).
