@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from archive.bundle_format import (DEAD, DIGIT, EPOCH, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, SEGMENT_FIELDS,
-                                   SHARD_KINDS, decode_doc_list, decode_varints, expand_runs, key_hash, read_varint)
+                                   SHARD_KINDS, decode_doc_list, decode_varints, expand_runs, key_hash, read_varint,
+                                   stored_days)
 from archive.query import Term, parse_query
 from archive.tokenizer import fold
 
@@ -137,10 +138,9 @@ class Bundle:
                       for local, number in enumerate(seg.numbers) if number != DEAD}
         self.aliases = {form: tuple(forms) for forms in base["aliases"] for form in forms}
         self.group_of = {tuple(forms): group for group, forms in enumerate(base["aliases"])}
-        runs, self.days = decode_varints(base["dates"]), []
-        for stored, repeat in zip(runs[::2], runs[1::2]):
-            # 1 + days after the earliest date, 0 for undated (search_index.date_runs)
-            self.days += [stored - 1 + base["date_origin"] if stored else None] * repeat
+        # 1 + days after the earliest date, 0 for undated (search_index.date_runs)
+        self.days = [stored - 1 + base["date_origin"] if stored else None
+                     for stored in stored_days(decode_varints(base["dates"]))]
 
     def load(self, name: str) -> Any:
         if name not in self.files:

@@ -202,11 +202,13 @@
       data.aliases.forEach(function (forms, group) { forms.forEach(function (form) { aliases[form] = { forms: forms, group: group }; }); });
       var runs = decode(data.dates);
       docDay = new Array(data.count);
-      var number = 0;
+      var number = 0, stored = 0;
       for (var r = 0; r < runs.length; r += 2) {
-        // Stored days are 1 + days after the archive's earliest date (0: undated); docDay holds
-        // days from 1970-01-01, negative before it, or null.
-        var day = runs[r] ? runs[r] - 1 + data.date_origin : null;
+        // A run's stored day: the first run's as written, each next one a zigzag step from the
+        // day before (bundle_format.day_runs). Stored days are 1 + days after the archive's
+        // earliest date (0: undated); docDay holds days from 1970-01-01, negative before it, or null.
+        stored = r === 0 ? runs[0] : stored - (runs[r] % 2 ? -(runs[r] + 1) / 2 : runs[r] / 2);
+        var day = stored ? stored - 1 + data.date_origin : null;
         for (var k = 0; k < runs[r + 1]; k++) docDay[number++] = day;
       }
       docSeg = new Array(data.count);

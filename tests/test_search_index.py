@@ -19,7 +19,7 @@ from archive.query import department_aliases, parse_query  # noqa: E402
 from archive.shown import shown_documents  # noqa: E402
 from archive.tokenizer import fold, plain_text  # noqa: E402
 from archive import search_index  # noqa: E402
-from archive.bundle_format import decode_doc_list  # noqa: E402
+from archive.bundle_format import day_runs, decode_doc_list, stored_days  # noqa: E402
 from archive.search_index import doc_list, segments_of, write_search_bundle  # noqa: E402
 
 
@@ -386,11 +386,20 @@ def test_documents_dated_before_1970_build_sort_and_filter(tmp_path):
 def test_date_runs_never_hand_varints_a_negative_number():
     origin, runs = search_index.date_runs(["1970-01-01", "1969-12-31", "1969-12-31", None, "1949-10-01"])
     assert origin == search_index.day_number("1949-10-01") < 0
-    assert runs == [origin * -1 + 1, 1, origin * -1, 2, 0, 1, 1, 1]
+    # Stored days -origin + 1, -origin (twice), 0 (undated), 1: steps 1, -origin, -1, zigzagged.
+    assert runs == [-origin + 1, 1, 2, 2, -origin * 2, 1, 1, 1]
+    assert stored_days(runs) == [-origin + 1, -origin, -origin, 0, 1]
+    assert all(value >= 0 for value in runs)
     with pytest.raises(ValueError):
         search_index.varints([3, -1])
     with pytest.raises(ValueError):
         search_index.varints(search_index.np.array([-5] * 100))
+
+
+@given(st.lists(st.integers(min_value=0, max_value=60_000), max_size=60))
+def test_day_runs_round_trip_in_any_order(days):
+    runs = day_runs(days)
+    assert stored_days(runs) == days and all(value >= 0 for value in runs)
 
 
 def test_a_two_character_term_that_is_a_whole_word_earns_the_word_bonus(engine):
