@@ -22,6 +22,7 @@ cores and is cached by content hash.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -31,7 +32,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import rjsmin
@@ -350,40 +351,37 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def analyse_all(documents: list[Shown], keys: list[str], tokenizer: Segmenter, groups: list[tuple[str, ...]],
-                cache: AnalysisCache, wanted: list[int], warm: WarmAnalyser | None = None) -> dict[int, dict]:
-    """The analyses of the wanted documents (by number): cached ones read, the others computed on
-    all cores, or by the warm analyser when they are few."""
-    out: dict[int, dict] = {}
-    missing = []
-    for index in wanted:
-        found = cache.get(keys[index])
-        if found is None:
-            missing.append(index)
+class Analyses:
+    """The analyses of documents, a segment at a time: cached ones read, the others computed on all
+    cores (a pool kept while the build lasts) or, when they are few, by the build's warm analyser.
+    A segment's documents are analysed when its job is made, so this process never holds more than
+    a segment or two of analyses: all of them at once were most of a first build's peak memory."""
+
+    def __init__(self, tokenizer: Segmenter, groups: list[tuple[str, ...]], cache: AnalysisCache,
+                 missing: int, warm: WarmAnalyser | None = None):
+        self.cache = cache
+        self.pool = None
+        if warm is not None and warm.pool is not None and missing < PARALLEL_MIN:
+            self.map = functools.partial(warm.pool.map, _analyse)
+        elif _cores() > 1 and missing >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+            if warm is not None:
+                warm.close()
+            tokenizer.load()  # once, shared by the forked workers
+            self.pool = worker_pool(_cores(), initializer=_init_worker, initargs=(tokenizer, groups))
+            self.map = functools.partial(self.pool.map, _analyse, chunksize=16)
         else:
-            out[index] = found
-    cores = _cores()
-    items = [(documents[i].fields, documents[i].text) for i in missing]
-    if warm is not None and warm.pool is not None and len(items) < PARALLEL_MIN:
-        pool = None
-        results = warm.pool.imap(_analyse, items)
-    elif cores > 1 and len(items) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-        if warm is not None:
-            warm.close()
-        tokenizer.load()  # once, shared by the forked workers
-        pool = worker_pool(cores, initializer=_init_worker, initargs=(tokenizer, groups))
-        results = pool.imap(_analyse, items, chunksize=max(1, min(64, len(items) // (cores * 8) or 1)))
-    else:
-        pool = None
-        _init_worker(tokenizer, groups)
-        results = map(_analyse, items)
-    try:
-        for index, result in zip(missing, results):
-            out[index] = result
-    finally:
-        if pool is not None:
-            pool.terminate()
-    return out
+            _init_worker(tokenizer, groups)
+            self.map = lambda items: list(map(_analyse, items))
+
+    def of(self, documents: list[Shown]) -> list[dict]:
+        found = [self.cache.get(doc.key) for doc in documents]
+        computed = iter(self.map([(doc.fields, doc.text) for doc, done in zip(documents, found) if done is None]))
+        return [done if done is not None else next(computed) for done in found]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1003,15 +1001,16 @@ def analysis_salt(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> str:
                      str(WORD_CHARS), str(OPENING), str(SEGMENT_LAYOUT)])
 
 
-def _run_jobs(function, jobs: list, in_workers: bool) -> None:
-    """Run jobs (segments or tiers to build), in worker processes when asked to."""
-    if jobs and _cores() > 1 and in_workers and "forkserver" in multiprocessing.get_all_start_methods():
+def _run_jobs(function, jobs: Iterable, count: int, in_workers: bool) -> None:
+    """Run count jobs (segments or tiers to build), in worker processes when asked to."""
+    if count and _cores() > 1 and in_workers and "forkserver" in multiprocessing.get_all_start_methods():
         # In workers forked from a fork server that holds just this module: this process holds the
-        # site and every analysis, and a worker forked from it (or this process itself) would add
-        # a segment's memory to all of that; its garbage collector would also scan that heap over
-        # and over while a segment allocates millions of strings.
+        # site, and a worker forked from it (or this process itself) would add a segment's memory
+        # to all of that; its garbage collector would also scan that heap over and over while a
+        # segment allocates millions of strings. The pool makes each job when a worker is about to
+        # be free, so jobs made on demand are held a few at a time.
         multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])
-        with worker_pool(min(_cores(), len(jobs)), "forkserver", maxtasksperchild=1) as pool:
+        with worker_pool(min(_cores(), count), "forkserver", maxtasksperchild=1) as pool:
             for _ in pool.imap_unordered(function, jobs, chunksize=1):
                 pass
     else:
@@ -1043,13 +1042,21 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     todo = [i for i, key in enumerate(seg_keys) if not (folder / key / "_info.json").exists()]
     # Only the documents of segments to build are analysed (or read from the cache).
     cache = AnalysisCache(store, salt)
-    analyses = analyse_all(documents, keys, tokenizer, groups, cache, [n for i in todo for n in numbering[i]], warm)
-    # Largest first, so the last segment to finish is a small one and both cores stay busy.
-    jobs = sorted(((folder, seg_keys[i], [analyses.pop(n) for n in numbering[i]], [documents[n] for n in numbering[i]],
-                    [doc_urls[n] for n in numbering[i]], limits) for i in todo), key=lambda job: -len(job[2]))
-    # One segment (an edit) is built here: starting a worker cost more than the segment.
-    _run_jobs(_build_segment_folder, jobs, len(jobs) > 1)
-    del jobs
+    analyses = Analyses(tokenizer, groups, cache, sum(cache.get(keys[n]) is None for i in todo for n in numbering[i]), warm)
+
+    def jobs() -> Iterator[tuple]:
+        sent: list[Shown] = []
+        for i in todo:
+            for doc in sent:  # pickled for its worker by now
+                doc.forget_text()
+            sent = [documents[n] for n in numbering[i]]
+            yield folder, seg_keys[i], analyses.of(sent), sent, [doc_urls[n] for n in numbering[i]], limits
+
+    try:
+        # One segment (an edit) is built here: starting a worker cost more than the segment.
+        _run_jobs(_build_segment_folder, jobs(), len(todo), len(todo) > 1)
+    finally:
+        analyses.close()
     cache.save(keys, list(zip(seg_keys, numbering)))
     members = dict(previous)
     write_pickle(store / SEGMENT_STATE, {"salt": segment_salt, "segments": [
@@ -1067,7 +1074,7 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     tier_jobs = [(tier_folder, tier["key"], [folder / key for key, _ in tier["segments"] if key in live], limits)
                  for tier in tiers if not (tier_folder / tier["key"] / "_info.json").exists()]
     # A large tier is grouped in a worker, whose memory is its own; a small one (an edit's) here.
-    _run_jobs(_build_tier_folder, tier_jobs, sum(len(job[2]) for job in tier_jobs) > TIER_IN_PROCESS)
+    _run_jobs(_build_tier_folder, tier_jobs, len(tier_jobs), sum(len(job[2]) for job in tier_jobs) > TIER_IN_PROCESS)
     write_pickle(store / TIER_STATE, tiers)
     # Records of segments no longer live stay in the tiers kept, so their own folders can go.
     for parent, wanted in ((folder, live), (tier_folder, {tier["key"] for tier in tiers})):

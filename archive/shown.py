@@ -198,6 +198,9 @@ class Shown(OfDocument):
     @cached_property
     def text(self) -> str:
         """The body's plain text, then every other run of text the page shows."""
+        return self._work_out_text()
+
+    def _work_out_text(self) -> str:
         return "\n".join([plain_text(self.doc.body), *shown_runs(self.entry)])
 
     @cached_property
@@ -206,7 +209,9 @@ class Shown(OfDocument):
         front-matter): both indexes key their caches by it, computed once per build."""
         if self.known_key:
             return self.known_key
-        value = (self.doc.meta, self.fields, self.text, self.url, self.doc_type)
+        # The text is not kept for this: a first build would hold every document's at once.
+        text = self.__dict__["text"] if "text" in self.__dict__ else self._work_out_text()
+        value = (self.doc.meta, self.fields, text, self.url, self.doc_type)
         try:
             # marshal format 2 keeps no back-references, so equal values give equal bytes; JSON
             # was 3x slower at 10,000 documents.
@@ -218,6 +223,10 @@ class Shown(OfDocument):
     @property
     def identity(self) -> str:
         return identity(self.entry)
+
+    def forget_text(self) -> None:
+        """Drop the text worked out so far; it is worked out again if asked for."""
+        self.__dict__.pop("text", None)
 
     def __getstate__(self) -> dict[str, Any]:
         """Sent to a worker process: the text, not the whole site its entry is part of."""
