@@ -91,7 +91,7 @@ class Limits:
     rest_pack: int = 8_000  # characters per file of documents' text past their opening (a snippet past
     # the opening reads one: at 32,000 the first ten results of a rare term read 230 KB of packs)
     segment_docs: int = 256  # expected documents per segment (a boundary follows 1 in this many documents)
-    segment_max: int = 512  # hard cap: a rebuilt segment (an edit) stays a second or two
+    segment_max: int = 512  # hard cap on a segment built whole (a first build, a merge)
     max_tiers: int = 4  # tiers a query reads at most (one file per term and tier)
     small_segments: int = 8  # small segments (under segment_docs / 4 documents) at most: each edit leaves
     # one, and each costs every query a little; reaching this many, they are built again as one

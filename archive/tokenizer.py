@@ -17,6 +17,7 @@ The browser applies the same steps: NFKC and lower case with its own Unicode tab
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
 import re
 import tempfile
@@ -25,7 +26,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import jieba
 import opencc
 
 # Characters dropped by folding. Written out rather than str.isspace() so the browser (whose \s
@@ -191,7 +191,7 @@ class Segmenter:
         # What the words depend on, known without loading jieba: a rebuild whose words are all
         # cached never pays jieba's start-up (about a second).
         self.fingerprint = hashlib.sha256(
-            ("\n".join([ANALYSIS_VERSION, jieba.__version__, *self.extra_words])).encode("utf-8")
+            ("\n".join([ANALYSIS_VERSION, importlib.metadata.version("jieba"), *self.extra_words])).encode("utf-8")
         ).hexdigest()[:16]
         self._loaded = False
 
@@ -199,6 +199,9 @@ class Segmenter:
         """Load the dictionaries now (before forking workers that share them)."""
         if self._loaded:
             return
+        # Imported here: jieba (and the pkg_resources it imports) cost every command that folds
+        # text, such as `build.py search`, 65 ms before it loaded a word.
+        import jieba
         logging.getLogger("jieba").setLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
         # jieba caches its parsed dictionary in a file named after the dictionary; keep ours in our
@@ -207,6 +210,7 @@ class Segmenter:
         cache_dir.mkdir(exist_ok=True)
         self._jieba.tmp_dir = str(cache_dir)
         self._jieba.initialize()
+        self._blocks = jieba.re_han_default  # how jieba splits text into blocks
         self.frequencies = []
         for word in self.extra_words:
             frequency = max(self._jieba.suggest_freq(word, tune=False), 100)
@@ -232,7 +236,7 @@ class Segmenter:
             if clean:
                 words.extend(self._fast.cut_for_search("".join(clean)))
                 clean = []
-            for index, block in enumerate(jieba.re_han_default.split(line)):
+            for index, block in enumerate(self._blocks.split(line)):
                 if block:
                     cutter = self._jieba if index % 2 and _ASCII_JOINERS.search(block) else self._fast
                     words.extend(cutter.cut_for_search(block))
