@@ -1,11 +1,12 @@
-"""The browser search bundle (format 4, its layout in archive/bundle_format.py): a suffix array per
+"""The browser search bundle (format 6, its layout in archive/bundle_format.py): a suffix array per
 segment of documents, served as static .js pages. Format and reasoning: search/README.md.
 
 In short: every document gets a number (newest first) and one folded text, its metadata, a
-separator, its body. Documents are cut into segments (content-defined, so editing one document
-rebuilds one segment). Per segment, the suffix array of the folded texts (pydivsufsort) is read
-with numpy into three kinds of record, all keyed so that one query term reads one shard file per
-segment:
+separator, its body. Documents are cut into segments, kept between builds while half their
+documents are unchanged (plan_segments: an edited document's old place goes dead and the edited
+document makes a segment of its own). Per segment, the suffix array of the folded texts
+(pydivsufsort) is read with numpy into three kinds of record, all keyed so that one query term
+reads one file per tier (a tier groups segments' records into files, plan_tiers):
 
 * 1- and 2-character grams -> the documents holding them (and those holding them in the
   metadata), and jieba words -> documents (ranking only);
@@ -93,10 +94,15 @@ class Limits:
     segment_docs: int = 256  # expected documents per segment (a boundary follows 1 in this many documents)
     segment_max: int = 512  # hard cap on a segment built whole (a first build, a merge)
     max_tiers: int = 4  # tiers a query reads at most (one file per term and tier)
-    small_segments: int = 8  # small segments (under segment_docs / 4 documents) at most: each edit leaves
+    small_segments: int = 8  # small segments (under `small` documents) at most: each edit leaves
     # one, and each costs every query a little; reaching this many, they are built again as one
     gram_chunk: int = 1 << 22  # positions whose 1- or 2-character grams are listed at once: bounds memory
     root_chunk: int = 1 << 17  # suffix-array rows handled at once (whole roots): bounds a segment's memory
+
+    @property
+    def small(self) -> int:
+        """A segment of fewer documents than this is small (see plan_segments and segments_of)."""
+        return max(1, self.segment_docs // 4)
 
     @property
     def native_shards(self) -> dict[str, int]:
@@ -767,15 +773,15 @@ def segments_of(ids: list[str], limits: Limits = Limits()) -> list[tuple[int, in
     once it holds a quarter of that, or when it reaches limits.segment_max documents; a short
     last segment joins the one before it. So only an archive (or a set of changed documents)
     smaller than that quarter makes a small segment."""
-    ranges, start, least = [], 0, max(1, limits.segment_docs // 4)
+    ranges, start = [], 0
     for index, doc_id in enumerate(ids):
         digest = int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big")
         size = index + 1 - start
-        if (digest % limits.segment_docs == 0 and size >= least) or size >= limits.segment_max:
+        if (digest % limits.segment_docs == 0 and size >= limits.small) or size >= limits.segment_max:
             ranges.append((start, index + 1))
             start = index + 1
     if start < len(ids):  # an empty archive has no segment
-        if ranges and len(ids) - start < least and len(ids) - ranges[-1][0] <= limits.segment_max:
+        if ranges and len(ids) - start < limits.small and len(ids) - ranges[-1][0] <= limits.segment_max:
             ranges[-1] = (ranges[-1][0], len(ids))
         else:
             ranges.append((start, len(ids)))
@@ -790,9 +796,9 @@ def plan_segments(previous: list[tuple[str, list[str]]], slots: list[str], ids: 
     A segment built before is kept, its files reused, while at least half its documents are
     unchanged (the same slot); a place whose document changed or went is DEAD, its records never
     asked for. The documents no kept segment holds are cut into new segments (key None) by
-    segments_of. Once limits.small_segments segments built before are small (under segment_docs / 4
-    documents), they are given up and their documents built again with the new ones, so a run of
-    edits leaves at most that many small segments."""
+    segments_of. Once limits.small_segments segments built before are small (Limits.small), they
+    are given up and their documents built again with the new ones, so a run of edits leaves at
+    most that many small segments."""
     number_of = {slot: number for number, slot in enumerate(slots)}
     held: set[int] = set()
     kept = []
@@ -803,9 +809,9 @@ def plan_segments(previous: list[tuple[str, list[str]]], slots: list[str], ids: 
         if live and len(live) * 2 >= len(numbers):
             kept.append((key, numbers))
             held.update(live)
-    small = [seg for seg in kept if len(seg[1]) < limits.segment_docs // 4]
+    small = [seg for seg in kept if len(seg[1]) < limits.small]
     if len(small) >= limits.small_segments:
-        kept = [seg for seg in kept if len(seg[1]) >= limits.segment_docs // 4]
+        kept = [seg for seg in kept if len(seg[1]) >= limits.small]
         held = {number for _, numbers in kept for number in numbers if number != DEAD}
     fresh = [number for number in range(len(slots)) if number not in held]
     made = [(None, fresh[a:b]) for a, b in segments_of([ids[number] for number in fresh], limits)]

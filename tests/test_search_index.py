@@ -97,6 +97,13 @@ def test_the_bundle_leaves_every_documents_words_for_the_staff_index(tmp_path):
     assert search_index.cached_words(tmp_path / "store", salt + "-other", [first.key]) == {}
 
 
+def copied_fixture(tmp_path: Path) -> tuple[Path, Path]:
+    """A writable copy of the fixture content, and a store for its builds' caches."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    return content, tmp_path / "store"
+
+
 # Segments of about 8 documents (the fixture's 61 make several), tiers of ~300-character files.
 TIERED = search_index.Limits(segment_docs=8, segment_max=16, gram_shards=16, root_shards=64, alias_shards=4,
                              tier_target=300)
@@ -120,9 +127,7 @@ def base_of(files: dict[str, bytes]) -> dict:
 
 @pytest.mark.parametrize("change", ["edit", "add", "delete"])
 def test_an_incremental_rebuild_writes_the_changed_document_alone_and_answers_as_a_clean_build(tmp_path, change):
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
-    store = tmp_path / "store"
+    content, store = copied_fixture(tmp_path)
     before = bundle(content, tmp_path / "before", store, TIERED)
     change_content(content, change)
     after = bundle(content, tmp_path / "after", store, TIERED)
@@ -159,23 +164,19 @@ def test_an_incremental_rebuild_writes_the_changed_document_alone_and_answers_as
 
 
 def test_an_edit_analyses_the_edited_document_only(tmp_path, monkeypatch):
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
-    store = tmp_path / "store"
+    content, store = copied_fixture(tmp_path)
     bundle(content, tmp_path / "before", store, TIERED)
     analysed = []
     analyse = search_index._analyse
     monkeypatch.setattr(search_index, "_analyse", lambda item: analysed.append(item) or analyse(item))
     change_content(content, "edit")
     bundle(content, tmp_path / "after", store, TIERED)
-    # The other documents of its segment are read from the segment it replaces.
+    # The other documents keep their segment, and their analyses with it.
     assert len(analysed) == 1 and "城市更新的文字0" in analysed[0][1]
 
 
 def test_tiers_merge_so_a_query_reads_a_bounded_number_of_files(tmp_path):
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
-    store = tmp_path / "store"
+    content, store = copied_fixture(tmp_path)
     limits = search_index.Limits(**{**TIERED.__dict__, "max_tiers": 3})
     bundle(content, tmp_path / "site", store, limits)
     for seed in range(6):
@@ -222,9 +223,7 @@ def test_plan_segments_keeps_segments_while_half_their_documents_live():
 
 
 def test_many_edits_and_an_undone_edit_answer_as_a_clean_build(tmp_path):
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
-    store = tmp_path / "store"
+    content, store = copied_fixture(tmp_path)
     limits = search_index.Limits(**{**TIERED.__dict__, "small_segments": 2})
     bundle(content, tmp_path / "site", store, limits)
     path = sorted(content.glob("*.md"))[5]
