@@ -14,6 +14,7 @@
   var FORMAT = null, DIGIT = {}, ROW = {}, DROPPED = {}, QUOTES = {}, MINUS = {}, FIELD_PREFIXES = {}, FIELD_COLONS = [];
   var SNIPPET_RESULTS = 100;  // results of one page that get a snippet (see search)
   var MEMO_SIZE = 32;  // queries whose matches are kept for repeats and paging
+  var SNIPPET_MEMO_SIZE = 1000;  // snippets kept for repeats and paging (each a few hundred bytes)
 
   function useFormat(format) {
     FORMAT = format;
@@ -98,7 +99,7 @@
 
   function createEngine(loadFile) {
     var files = {}, pending = {};
-    var base = null, foldMap = Object.create(null), aliases = Object.create(null), docDay = null, docSeg = null, docPlace = null, facets = null, memo = new Map();
+    var base = null, foldMap = Object.create(null), aliases = Object.create(null), docDay = null, docSeg = null, docPlace = null, facets = null, memo = new Map(), snippets = new Map();
     var parsed = new Map();  // shard or page name -> parsed records
     var segByKey = new Map();
 
@@ -629,7 +630,19 @@
     // the whole text (its other pieces fetched at once), so it shows the match wherever it is. A
     // document every term matched in its metadata (a 文号, a title) shows its opening: the title
     // above it shows the match, and its body seldom holds the term.
+    // A snippet depends on the document and the needles only: a repeated query or a page turned
+    // back finds it made (folding and scanning ten texts was most of a repeated query's time).
     function snippetFor(doc, needles, metaOnly) {
+      var key = doc + '\x01' + (metaOnly ? 1 : 0) + '\x01' + needles.join('\x02');
+      if (!snippets.has(key)) {
+        if (snippets.size >= SNIPPET_MEMO_SIZE) snippets.delete(snippets.keys().next().value);
+        snippets.set(key, makeSnippet(doc, needles, metaOnly));
+        snippets.get(key).catch(function () { snippets.delete(key); });
+      }
+      return snippets.get(key);
+    }
+
+    function makeSnippet(doc, needles, metaOnly) {
       var seg = segOf(doc), local = docPlace[doc], r = row(seg, local);
       var holds = function (text) {
         var folded = fold(text);

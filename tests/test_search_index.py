@@ -351,6 +351,17 @@ def test_a_document_matched_by_its_number_alone_shows_its_opening(engine):
     assert result["id"] == doc.id and "".join(plain_text(doc.body).split()).startswith(opening[:30].lstrip("…"))
 
 
+def test_snippets_kept_for_a_repeated_query_are_its_own(engine):
+    _, node = engine
+    first = node.search("营商环境")["results"]
+    assert node.search("营商环境")["results"] == first
+    # The same documents for another term: their snippets show that term, not the first one's.
+    marked = [{text for text, mark in result["snippet"] if mark} for result in node.search("会议 营商环境")["results"]]
+    assert all(any(fold(text) in term for term in ("营商环境", "会议")) for marks in marked for text in marks)
+    assert any("会议" in marks for marks in marked)
+    assert node.search("营商环境")["results"] == first
+
+
 def test_a_thousand_character_query_answers(engine):
     _, node = engine
     answer = node.search("的" * 400 + " 营商环境 " * 60 + "x" * 300)
