@@ -141,10 +141,6 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
             searched = shown.shown_documents(site, shown_keys.load(recipe))
             search_index.write_search_bundle(searched, writer.path, config, folder / cache.SEARCH_STORE, warm=warm)
             warm.close()
-            # The staff index reads fields and cached words: the texts (90 MB at 10,000 documents)
-            # would only add to its peak, the build's.
-            for doc in searched:
-                doc.forget_text()
             clock.lap("search bundle")
             fingerprints = {page.url: page.fingerprint for page in planned}
             token = cache.PageManifest.token(recipe, fingerprints)

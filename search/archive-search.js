@@ -626,6 +626,17 @@
 
     function segOf(doc) { return docSeg[doc]; }
 
+    // The promise make() gives for key, made once while it stays among the last `size` kept in
+    // map; a promise that fails is dropped, so asking again tries again.
+    function remembered(map, size, key, make) {
+      if (!map.has(key)) {
+        if (map.size >= size) map.delete(map.keys().next().value);
+        map.set(key, make());
+        map.get(key).catch(function () { map.delete(key); });
+      }
+      return map.get(key);
+    }
+
     // The snippet comes from the opening in the result's row or, when no needle shows there, from
     // the whole text (its other pieces fetched at once), so it shows the match wherever it is. A
     // document every term matched in its metadata (a 文号, a title) shows its opening: the title
@@ -633,13 +644,8 @@
     // A snippet depends on the document and the needles only: a repeated query or a page turned
     // back finds it made (folding and scanning ten texts was most of a repeated query's time).
     function snippetFor(doc, needles, metaOnly) {
-      var key = doc + '\x01' + (metaOnly ? 1 : 0) + '\x01' + needles.join('\x02');
-      if (!snippets.has(key)) {
-        if (snippets.size >= SNIPPET_MEMO_SIZE) snippets.delete(snippets.keys().next().value);
-        snippets.set(key, makeSnippet(doc, needles, metaOnly));
-        snippets.get(key).catch(function () { snippets.delete(key); });
-      }
-      return snippets.get(key);
+      return remembered(snippets, SNIPPET_MEMO_SIZE, doc + '\x01' + (metaOnly ? 1 : 0) + '\x01' + needles.join('\x02'),
+                        function () { return makeSnippet(doc, needles, metaOnly); });
     }
 
     function makeSnippet(doc, needles, metaOnly) {
@@ -658,14 +664,9 @@
       return ready.then(function () {
         var terms = parse(query);
         // The matches of a query depend on its terms only: a repeated query skips straight to paging.
-        var key = JSON.stringify(terms);
-        if (!memo.has(key)) {
-          if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value);
-          memo.set(key, evaluateAll(terms));
-          memo.get(key).catch(function () { memo.delete(key); });
-        }
+        var matches = remembered(memo, MEMO_SIZE, JSON.stringify(terms), function () { return evaluateAll(terms); });
         var needFacets = options.facets || options.department || options.topic || options.type;
-        return Promise.all([memo.get(key), needFacets ? loadFacets() : null]).then(function (loaded) {
+        return Promise.all([matches, needFacets ? loadFacets() : null]).then(function (loaded) {
           var evaluation = loaded[0];
           var docs = matchingDocs(evaluation);
           var passes = filterTest(options);
