@@ -140,6 +140,42 @@ def test_an_edited_index_returns_what_one_rebuilt_from_empty_returns(tmp_path):
             item["id"]: item["snippet"] for item in rebuilt["results"]}
 
 
+def test_a_first_build_in_batches_ranks_as_one_written_at_once(tmp_path, monkeypatch):
+    """A first build writes its documents in batches, each a Whoosh segment of its own; with a
+    batch of a few documents' words the fixture makes many segments, and an edit still updates
+    across them. BM25F's statistics are the whole index's, so the scores are those of one batch."""
+    from whoosh import index as whoosh_index
+
+    site = load_site(CONTENT)
+    rebuild(site, tmp_path / "whole")
+    monkeypatch.setattr(staff_search, "BATCH_POSTINGS", 1_500)
+    rebuild(site, tmp_path / "batched")
+    with whoosh_index.open_dir(tmp_path / "batched" / "index" / staff_search.WHOOSH_DIR).reader() as reader:
+        assert len(reader.leaf_readers()) >= 4
+    oracle = Oracle(site)
+    for query in ["营商环境", "发展", "title:重点工作", "建设 -招商"]:
+        whole = search(tmp_path / "whole" / "index", query, limit=None)["results"]
+        batched = search(tmp_path / "batched" / "index", query, limit=None)["results"]
+        assert {item["id"] for item in batched} == oracle.ids(query)
+        assert [(item["id"], item["score"]) for item in batched] == [(item["id"], item["score"]) for item in whole]
+    site.entries[3].doc.body += "\n\n营商环境持续优化。"
+    site.entries.pop(11)
+    rebuild(site, tmp_path / "batched")
+    oracle = Oracle(site)
+    assert {item["id"] for item in search(tmp_path / "batched" / "index", "营商环境", limit=None)["results"]} == oracle.ids("营商环境")
+
+
+def test_batches_hold_whole_documents_up_to_the_posting_budget(monkeypatch):
+    monkeypatch.setattr(staff_search, "BATCH_POSTINGS", 10)
+    documents = [(f"d{n}", ("a b", " ".join("w" * (n + 1) for _ in range(n)), "")) for n in range(1, 12)]
+    batches = staff_search._batches(documents)
+    assert [doc for batch in batches for doc in batch] == documents
+    for batch in batches:
+        words = sum(len(title.split()) + len(body.split()) for _, (title, body, _) in batch)
+        assert len(batch) == 1 or words <= 10
+    assert staff_search._batches([]) == [[]]
+
+
 def test_an_edit_rewrites_only_the_changed_documents(tmp_path, monkeypatch):
     site = load_site(CONTENT)
     rebuild(site, tmp_path)
