@@ -28,13 +28,13 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+import ahocorasick
 import numpy as np
 import rjsmin
 from pydivsufsort import divsufsort, kasai
@@ -246,9 +246,8 @@ def _analyse(item: tuple[dict, str]) -> dict:
     groups = []
     pattern = _WORKER["pattern"]
     if pattern is not None:
-        prefixes = _WORKER["prefixes"]
-        found_meta = {f for m in pattern.finditer(meta) for f in prefixes[m.group(1)]}
-        found_body = {f for m in pattern.finditer(body) for f in prefixes[m.group(1)]}
+        found_meta = {form for _, form in pattern.iter(meta)}
+        found_body = {form for _, form in pattern.iter(body)}
         by_form = _WORKER["group_of"]
         for form in sorted(found_meta | found_body):
             groups.append((by_form[form], form in found_meta))
@@ -258,19 +257,18 @@ def _analyse(item: tuple[dict, str]) -> dict:
 
 
 def _init_worker(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> None:
-    forms = sorted({form for group in groups for form in group}, key=lambda f: (-len(f), f))
-    # Forms may overlap (a short form inside a long name): finditer finds non-overlapping
-    # matches only, so each form gets its own lookahead and every occurrence is seen.
-    # The longest form wins at a position; every shorter form found there is one of its prefixes.
-    # The leading class of first characters lets the regex engine skip most positions at C speed
-    # (7x faster than trying the alternation everywhere; same matches).
-    first = "".join(sorted({re.escape(form[0]) for form in forms}))
-    _WORKER.update(
-        segmenter=tokenizer,
-        pattern=re.compile(f"(?=[{first}])(?=(" + "|".join(map(re.escape, forms)) + "))") if forms else None,
-        prefixes={form: [f for f in forms if form.startswith(f)] for form in forms},
-        group_of={form: index for index, group in enumerate(groups) for form in group},
-    )
+    # Every form a text holds, overlapping ones too (a short form inside a long name), in one pass
+    # of an Aho-Corasick automaton: a regex of lookaheads over the same forms took 17 CPU-s of
+    # a 10,000-document build.
+    pattern = None
+    if groups:
+        pattern = ahocorasick.Automaton()
+        for group in groups:
+            for form in group:
+                pattern.add_word(form, form)
+        pattern.make_automaton()
+    _WORKER.update(segmenter=tokenizer, pattern=pattern,
+                   group_of={form: index for index, group in enumerate(groups) for form in group})
 
 
 def _init_loaded_worker(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> None:
