@@ -7,6 +7,7 @@ linked from the previous site into the new one, which is still built aside and s
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import gc
@@ -115,55 +116,58 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
             writer = SiteWriter(out_dir)
         except OutputError as error:
             raise ConfigError(str(error)) from None
-        try:
-            recipe = cache.site_recipe(config)
-            manifest = cache.PageManifest(folder)
-            previous = manifest.load(recipe, read_marker(out_dir))
-            planned = renderer.plan(site) + [
-                Planned(urls.document_data_url(entry.doc), entry.digest, ("data", index))
-                for index, entry in enumerate(site.entries)]
-            clock.lap("plan")
-            todo = [page for page in planned if previous.get(page.url) != page.fingerprint or not writer.reuse(page.url)]
-            report.reused = len(planned) - len(todo)
-            clock.lap("reuse")
-            _produce(site, renderer, writer, todo, workers, progress)
-            report.rendered = len(todo)
-            for page in renderer.summary_pages(site):
-                writer.write(page.url, page.text)
-                report.rendered += 1
-            report.pages = report.rendered + report.reused - len(site.entries)  # less the open-data files
-            for url, data in catalog(site):
-                writer.write(url, data)
-            writer.copy_tree(config.path("paths.static"), urls.STATIC)
-            clock.lap("render")
-            # What each page shows, as text: both indexes read it, worked out once.
-            shown_keys = cache.ShownKeys(folder)
-            searched = shown.shown_documents(site, shown_keys.load(recipe))
-            search_index.write_search_bundle(searched, writer.path, config, folder / cache.SEARCH_STORE, warm=warm)
-            warm.close()
-            clock.lap("search bundle")
-            fingerprints = {page.url: page.fingerprint for page in planned}
-            token = cache.PageManifest.token(recipe, fingerprints)
-            writer.mark(token)
-            writer.commit(wait=False)
-            clock.lap("swap")
-        except BaseException:
-            writer.abort()
-            raise
-        try:
+        with contextlib.ExitStack() as finally_:
+            finally_.callback(writer.close)
+            try:
+                recipe = cache.site_recipe(config)
+                manifest = cache.PageManifest(folder)
+                previous = manifest.load(recipe, read_marker(out_dir))
+                planned = renderer.plan(site) + [
+                    Planned(urls.document_data_url(entry.doc), entry.digest, ("data", index))
+                    for index, entry in enumerate(site.entries)]
+                clock.lap("plan")
+                todo = [page for page in planned if previous.get(page.url) != page.fingerprint or not writer.reuse(page.url)]
+                report.reused = len(planned) - len(todo)
+                clock.lap("reuse")
+                # What each page shows, as text: both indexes read it, worked out once.
+                shown_keys = cache.ShownKeys(folder)
+                searched = shown.shown_documents(site, shown_keys.load(recipe))
+                search_index.write_search_bundle(searched, writer.path, config, folder / cache.SEARCH_STORE, warm=warm)
+                warm.close()
+                clock.lap("search bundle")
+                # The staff index is written by a process of its own while the pages render (when
+                # many documents changed), and put in place once the new site is.
+                staff = finally_.enter_context(staff_search.StaffUpdate(
+                    searched, config, folder / cache.STAFF_INDEX, folder / cache.SEARCH_STORE, out_dir))
+                # Hand back what the bundle freed before forking the render workers (a rebuild of a
+                # few pages forks none, and the collection costs 0.1 s at 10,000 documents).
+                if len(todo) >= PARALLEL_MIN_PAGES:
+                    _release_memory()
+                _produce(site, renderer, writer, todo, workers, progress)
+                report.rendered = len(todo)
+                for page in renderer.summary_pages(site):
+                    writer.write(page.url, page.text)
+                    report.rendered += 1
+                report.pages = report.rendered + report.reused - len(site.entries)  # less the open-data files
+                for url, data in catalog(site):
+                    writer.write(url, data)
+                writer.copy_tree(config.path("paths.static"), urls.STATIC)
+                clock.lap("render")
+                fingerprints = {page.url: page.fingerprint for page in planned}
+                token = cache.PageManifest.token(recipe, fingerprints)
+                writer.mark(token)
+                writer.commit(wait=False)
+                clock.lap("swap")
+            except BaseException:
+                writer.abort()
+                raise
             report.written = True
             manifest.save(recipe, token, fingerprints)
             shown_keys.save(recipe, {doc.identity: doc.key for doc in searched})
             documents.save()
             clock.lap("cache")
-            # A rebuild of a few pages has little to hand back, and the collection costs 0.1 s at
-            # 10,000 documents.
-            if report.rendered >= PARALLEL_MIN_PAGES:
-                _release_memory()
-            staff_search.update_index(searched, config, folder / cache.STAFF_INDEX, folder / cache.SEARCH_STORE, out_dir)
+            staff.finish()
             clock.lap("staff index")
-        finally:
-            writer.close()
         clock.lap("old site deleted")
         report.timings = clock.laps
         return _finish(report, started)

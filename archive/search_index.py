@@ -49,7 +49,7 @@ from archive.document import DOC_TYPES
 from archive.query import SEPARATOR, department_aliases, folded_fields
 from archive.shown import Shown
 from archive.tokenizer import ANALYSIS_VERSION, Segmenter, fold_table_for, segmenter
-from archive.workers import worker_pool
+from archive.workers import available_cores, worker_pool
 
 ANALYSIS_FORMAT = 2  # what _analyse returns (2: words as one string)
 FREQUENT_KIND, BUCKET_KIND, WORD_KIND = (RECORD_KINDS.index(kind) for kind in "fbw")
@@ -284,7 +284,7 @@ class WarmAnalyser:
 
     def __init__(self, departments: DepartmentTable):
         self.pool = None
-        if _cores() > 1 and "fork" in multiprocessing.get_all_start_methods():
+        if available_cores() > 1 and "fork" in multiprocessing.get_all_start_methods():
             self.pool = worker_pool(1, initializer=_init_loaded_worker,
                                     initargs=(segmenter(departments.names_for_dictionary()), alias_groups(departments)))
 
@@ -341,17 +341,17 @@ class AnalysisCache:
             self.index = index
 
 
-def cached_words(store: Path, fingerprint: str, keys: list[str]) -> dict[str, str]:
-    """Content hash -> jieba words (space-separated) of those of these documents the last bundle
-    build analysed with this fingerprint (the staff index reads them instead of loading jieba)."""
+def cached_words(store: Path, fingerprint: str, keys: list[str]) -> Iterator[str | None]:
+    """The jieba words (space-separated) of each of these content hashes that the last bundle
+    build analysed with this fingerprint, else None, in order (the staff index reads them instead
+    of loading jieba). Only the segment of the last key is kept read: keys in bundle order read
+    each segment's words once and hold one at a time (all of them were 0.5 GB at 100,000)."""
     cache = AnalysisCache(store, fingerprint)
-    found = {key: cache.get(key, SEGMENT_WORDS) for key in keys}
-    return {key: words for key, words in found.items() if isinstance(words, str)}
-
-
-def _cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    for key in keys:
+        if len(cache._read) > 1:
+            cache._read.clear()
+        words = cache.get(key, SEGMENT_WORDS)
+        yield words if isinstance(words, str) else None
 
 
 class Analyses:
@@ -366,11 +366,11 @@ class Analyses:
         self.pool = None
         if warm is not None and warm.pool is not None and missing < PARALLEL_MIN:
             self.map = functools.partial(warm.pool.map, _analyse)
-        elif _cores() > 1 and missing >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        elif available_cores() > 1 and missing >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
             if warm is not None:
                 warm.close()
             tokenizer.load()  # once, shared by the forked workers
-            self.pool = worker_pool(_cores(), initializer=_init_worker, initargs=(tokenizer, groups))
+            self.pool = worker_pool(available_cores(), initializer=_init_worker, initargs=(tokenizer, groups))
             self.map = functools.partial(self.pool.map, _analyse, chunksize=16)
         else:
             _init_worker(tokenizer, groups)
@@ -1006,14 +1006,14 @@ def analysis_salt(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> str:
 
 def _run_jobs(function, jobs: Iterable, count: int, in_workers: bool) -> None:
     """Run count jobs (segments or tiers to build), in worker processes when asked to."""
-    if count and _cores() > 1 and in_workers and "forkserver" in multiprocessing.get_all_start_methods():
+    if count and available_cores() > 1 and in_workers and "forkserver" in multiprocessing.get_all_start_methods():
         # In workers forked from a fork server that holds just this module: this process holds the
         # site, and a worker forked from it (or this process itself) would add a segment's memory
         # to all of that; its garbage collector would also scan that heap over and over while a
         # segment allocates millions of strings. The pool makes each job when a worker is about to
         # be free, so jobs made on demand are held a few at a time.
         multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])
-        with worker_pool(min(_cores(), count), "forkserver", maxtasksperchild=1) as pool:
+        with worker_pool(min(available_cores(), count), "forkserver", maxtasksperchild=1) as pool:
             for _ in pool.imap_unordered(function, jobs, chunksize=1):
                 pass
     else:

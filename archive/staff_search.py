@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import RegexTokenizer
@@ -36,10 +37,16 @@ from archive.bundle_format import day_number
 from archive.bundle_reader import Bundle, BundleError, Evaluation
 from archive.cache import read_pickle, write_pickle
 from archive.tokenizer import fold, fold_with_offsets
+from archive.workers import available_cores, worker_pool
 
 SCHEMA_VERSION = "9"
 STORE = "staff.pickle"  # marker, fingerprints, ids in bundle order, the bundle's build, the site folder
 WHOOSH_DIR = "whoosh"
+ASIDE_DIR = "whoosh.new"  # a rebuild is written here, then moved to WHOOSH_DIR
+# From this many changed documents the index is written by a process of its own while the build
+# renders its pages (StaffUpdate); fewer take well under a second in the build's process, less
+# than starting one.
+BACKGROUND_MIN = 400
 TITLE_BOOST = 3.0
 META_BONUS = 3.0  # per query term the document's metadata holds
 MAX_WORD = 18  # longest query substring looked up as a word (the bundle keeps words up to 18 too)
@@ -79,50 +86,142 @@ def _bundle_build(site_dir: Path) -> str | None:
 
 
 def update_index(documents: list[Any], config: Any, index_dir: Path, bundle_store: Path, site_dir: Path) -> None:
-    """Bring the staff index in index_dir up to date with documents (shown.shown_documents of the
-    site whose bundle is in site_dir, built already: its build left every document's jieba words in
-    bundle_store). Documents whose id and fingerprint are unchanged are kept; changed, added and
-    removed ones are rewritten."""
-    # The build side's modules load here: the query side (search) must start fast without them.
-    from archive.departments import DepartmentTable
-    from archive.search_index import alias_groups, analysis_salt, cached_words, word_text
-    from archive.tokenizer import segmenter
+    """StaffUpdate started and finished at once, in this process (the site is in site_dir already)."""
+    with StaffUpdate(documents, config, index_dir, bundle_store, site_dir, background=False) as update:
+        update.finish()
 
-    index_dir = Path(index_dir)
-    table = DepartmentTable.load(config.path("data.departments"))
-    marker = {"schema": SCHEMA_VERSION, "dictionary": table.names_for_dictionary()}
-    current = _read(index_dir)
-    folder = index_dir / WHOOSH_DIR
-    stored = current["hashes"] if current and current["marker"] == marker and whoosh_index.exists_in(folder) else {}
-    head = {"marker": marker, "hashes": {doc.id: doc.key for doc in documents},
-            "ids": [doc.id for doc in documents], "build": _bundle_build(site_dir),
-            "site": os.path.relpath(Path(site_dir).resolve(), index_dir.resolve())}
-    fresh = [doc for doc in documents if stored.get(doc.id) != head["hashes"][doc.id]]
-    removed = [doc_id for doc_id in stored if doc_id not in head["hashes"]]
-    if fresh or removed or not stored:
-        tokenizer = segmenter(marker["dictionary"])
-        # The bundle's build cut every document's words and cached them by content hash: reading
-        # them costs less than loading jieba (about a second), which only uncached documents need.
-        cached = cached_words(bundle_store, analysis_salt(tokenizer, alias_groups(table)), [doc.key for doc in fresh])
-        ranked = {}
-        for doc in fresh:
-            words = cached.get(doc.key)
+
+class StaffUpdate:
+    """Brings the staff index in index_dir up to date with documents (shown.shown_documents of the
+    site whose bundle was just built: its build left every document's jieba words in bundle_store).
+    Documents whose id and content hash are unchanged are kept; changed, added and removed ones
+    are rewritten.
+
+    The build starts it before rendering the pages and finishes it once the new site is in
+    site_dir (publishing never waits on it). From BACKGROUND_MIN changed documents the index is
+    written meanwhile by a process of its own: at 10,000 documents a first build's 31 s of Whoosh
+    overlap the rendering. Fewer are written in finish(), in this process. A rebuild is written
+    aside (ASIDE_DIR) and moved into place at the end, so an interrupted one leaves the old index."""
+
+    def __init__(self, documents: list[Any], config: Any, index_dir: Path, bundle_store: Path, site_dir: Path,
+                 background: bool = True) -> None:
+        # The build side's modules load here: the query side (search) must start fast without them.
+        from archive.departments import DepartmentTable
+        from archive.search_index import alias_groups, analysis_salt
+        from archive.tokenizer import segmenter
+
+        self.index_dir, self.site_dir = Path(index_dir), Path(site_dir)
+        table = DepartmentTable.load(config.path("data.departments"))
+        marker = {"schema": SCHEMA_VERSION, "dictionary": table.names_for_dictionary()}
+        self.current = _read(self.index_dir)
+        live = self.index_dir / WHOOSH_DIR
+        ok = self.current and self.current["marker"] == marker and whoosh_index.exists_in(live)
+        stored = self.current["hashes"] if ok else {}
+        self.head = {"marker": marker, "hashes": {doc.id: doc.key for doc in documents},
+                     "ids": [doc.id for doc in documents]}
+        self.fresh = {doc.id: doc for doc in documents if stored.get(doc.id) != self.head["hashes"][doc.id]}
+        removed = [doc_id for doc_id in stored if doc_id not in self.head["hashes"]]
+        self.rebuild = not stored
+        self.folder = self.index_dir / ASIDE_DIR if self.rebuild else live
+        self.tokenizer = segmenter(marker["dictionary"])
+        self.work = None
+        if self.fresh or removed or self.rebuild:
+            self.work = (self.folder, self.rebuild, removed,
+                         [(doc.id, doc.key, doc.title, str(doc.doc.path or "")) for doc in self.fresh.values()],
+                         Path(bundle_store), analysis_salt(self.tokenizer, alias_groups(table)))
+        self._pool = self._pending = None
+        if self.work and background and len(self.fresh) + len(removed) >= BACKGROUND_MIN and available_cores() > 1:
+            self._pool = worker_pool(1, "forkserver")
+            self._pending = self._pool.apply_async(_write, self.work)
+
+    def finish(self) -> None:
+        """Wait for the index (or write it now), put it in place, then record what it holds."""
+        if self.work:
+            if self._pool is not None:
+                missing = self._pending.get()
+                self._stop()
+            else:
+                missing = _write(*self.work)
+            if missing:
+                # Documents whose words the bundle's cache no longer had: cut them now (rare; jieba
+                # loads for them).
+                from archive.search_index import word_text
+                docs = [self.fresh[doc_id] for doc_id in missing]
+                _update_whoosh(self.folder, rebuild=False, removed=[], fresh=(
+                    (doc.id, _ranked(doc.title, " ".join(sorted(set(self.tokenizer.words(word_text(doc.fields, doc.text))))),
+                                     str(doc.doc.path or ""))) for doc in docs))
+            if self.rebuild:
+                _replace(self.folder, self.index_dir / WHOOSH_DIR)
+            self.work = None
+        head = dict(self.head, build=_bundle_build(self.site_dir),
+                    site=os.path.relpath(self.site_dir.resolve(), self.index_dir.resolve()))
+        if head != self.current:  # written last: an interrupted update leaves the changed documents fresh
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            write_pickle(self.index_dir / STORE, head)
+            self.current = head
+
+    def close(self) -> None:
+        """Stop a background writer still running (the build failed) and drop a rebuild left aside."""
+        self._stop()
+        if self.work and self.rebuild:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _stop(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> "StaffUpdate":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _write(folder: Path, rebuild: bool, removed: list[str], fresh: list[tuple[str, str, str, str]],
+           store: Path, salt: str) -> list[str]:
+    """Write the fresh documents ((id, content hash, title, file path), bundle order) with the words
+    the bundle's build cached for them, and delete the removed ones; returns the ids of fresh
+    documents with no cached words, left for the caller. Runs in a worker process or in the build's."""
+    from archive.search_index import cached_words
+
+    missing: list[str] = []
+
+    def ranked() -> Iterator[tuple[str, tuple[str, str, str]]]:
+        # Consecutive documents share a segment's words file: one is in memory at a time.
+        for (doc_id, _, title, path), words in zip(fresh, cached_words(store, salt, [key for _, key, _, _ in fresh])):
             if words is None:
-                words = " ".join(sorted(set(tokenizer.words(word_text(doc.fields, doc.text)))))
-            title = fold(doc.title)
-            # The title's words: the document's words that occur in its title (a line of word_text,
-            # which jieba cuts line by line), so ranking never needs jieba for a cached document.
-            ranked[doc.id] = (" ".join(word for word in words.split() if word in title), words,
-                              str(doc.doc.path or ""))
-        del cached
-        _update_whoosh(folder, rebuild=not stored, removed=removed, fresh=ranked)
-    if head != current:  # written last: an interrupted update leaves the changed documents fresh
-        index_dir.mkdir(parents=True, exist_ok=True)
-        write_pickle(index_dir / STORE, head)
+                missing.append(doc_id)
+            else:
+                yield doc_id, _ranked(title, words, path)
+
+    if rebuild:
+        shutil.rmtree(folder, ignore_errors=True)
+    _update_whoosh(folder, rebuild=rebuild, removed=removed, fresh=ranked())
+    return missing
+
+
+def _ranked(title: str, words: str, path: str) -> tuple[str, str, str]:
+    """A document's fields for Whoosh: its title's words, all its words, its file. The title's words
+    are the document's words that occur in its title (a line of word_text, which jieba cuts line
+    by line), so ranking never needs jieba for a cached document."""
+    folded = fold(title)
+    return " ".join(word for word in words.split() if word in folded), words, path
+
+
+def _replace(new: Path, old: Path) -> None:
+    """Put the index written aside in new where old is, old deleted."""
+    retired = old.with_name(old.name + ".old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if old.exists():
+        old.rename(retired)
+    new.rename(old)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str],
-                   fresh: dict[str, tuple[str, str, str]]) -> None:
+                   fresh: Iterable[tuple[str, tuple[str, str, str]]]) -> None:
     """Delete removed documents and (re)write fresh ones; a rebuild starts from an empty index.
 
     Documents go in batches of at most BATCH_POSTINGS words, each committed as a segment of its
@@ -137,7 +236,7 @@ def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str],
         index = whoosh_index.create_in(folder, _schema())
     else:
         index = whoosh_index.open_dir(folder)
-    for number, batch in enumerate(_batches(sorted(fresh.items()))):
+    for number, batch in enumerate(_batches(fresh)):
         writer = index.writer(limitmb=WRITER_MB)
         add = writer.add_document if rebuild else writer.update_document
         try:
@@ -151,19 +250,19 @@ def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str],
             raise
 
 
-def _batches(documents: list[tuple[str, tuple[str, str, str]]]) -> list[list[tuple[str, tuple[str, str, str]]]]:
-    """documents cut into runs of at most BATCH_POSTINGS words (title and body), one document at
-    least; always one batch, empty when there are none (a commit of deletions alone)."""
-    batches: list[list] = [[]]
+def _batches(documents: Iterable[tuple[str, tuple[str, str, str]]]) -> Iterator[list[tuple[str, tuple[str, str, str]]]]:
+    """documents in runs of at most BATCH_POSTINGS words (title and body), one document at least;
+    always one run, empty when there are none (a commit of deletions alone)."""
+    batch: list[tuple[str, tuple[str, str, str]]] = []
     size = 0
     for doc_id, (title, body, path) in documents:
         words = title.count(" ") + body.count(" ") + 2
-        if batches[-1] and size + words > BATCH_POSTINGS:
-            batches.append([])
-            size = 0
-        batches[-1].append((doc_id, (title, body, path)))
+        if batch and size + words > BATCH_POSTINGS:
+            yield batch
+            batch, size = [], 0
+        batch.append((doc_id, (title, body, path)))
         size += words
-    return batches
+    yield batch
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,11 @@ from typing import Any, Callable
 PARENT_POLL = 1.0  # seconds between a worker's looks at its parent
 
 
+def available_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def worker_pool(processes: int, method: str = "fork", initializer: Callable[..., Any] | None = None,
                 initargs: tuple = (), **options: Any) -> multiprocessing.pool.Pool:
     """multiprocessing's Pool for that start method, each worker exiting once its parent is gone."""

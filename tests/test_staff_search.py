@@ -165,15 +165,71 @@ def test_a_first_build_in_batches_ranks_as_one_written_at_once(tmp_path, monkeyp
     assert {item["id"] for item in search(tmp_path / "batched" / "index", "营商环境", limit=None)["results"]} == oracle.ids("营商环境")
 
 
+def test_an_update_written_in_the_background_is_put_in_place_when_finished(tmp_path, monkeypatch):
+    """What a build does: start the update (here in a process of its own), publish the site, then
+    finish. Until then the previous index answers; a rebuild written aside replaces it whole."""
+    site = load_site(CONTENT)
+    rebuild(site, tmp_path)
+    before = search(tmp_path / "index", "营商环境", limit=None)
+    site.entries[3].doc.body += "\n\n这是刚刚加入的独特语句。"
+    documents = shown_documents(site)
+    write_search_bundle(documents, tmp_path / "site", site.config, tmp_path / "store")
+    monkeypatch.setattr(staff_search, "BACKGROUND_MIN", 1)
+    monkeypatch.setattr(staff_search, "SCHEMA_VERSION", staff_search.SCHEMA_VERSION + "-new")  # a rebuild
+    with staff_search.StaffUpdate(documents, site.config, tmp_path / "index", tmp_path / "store",
+                                  tmp_path / "site") as update:
+        assert update.rebuild and update._pool is not None
+        assert (tmp_path / "index" / staff_search.WHOOSH_DIR).is_dir()  # the old index is still there
+        update.finish()
+    assert not (tmp_path / "index" / staff_search.ASIDE_DIR).exists()
+    oracle = Oracle(site)
+    for query in ["营商环境", "独特语句", "发展 -招商"]:
+        assert {item["id"] for item in search(tmp_path / "index", query, limit=None)["results"]} == oracle.ids(query)
+    assert search(tmp_path / "index", "营商环境", limit=None)["results"][0]["id"] == before["results"][0]["id"]
+
+
+def test_a_build_that_fails_before_finishing_leaves_the_previous_index(tmp_path, monkeypatch):
+    site = load_site(CONTENT)
+    rebuild(site, tmp_path)
+    before = search(tmp_path / "index", "发展", limit=None)
+    monkeypatch.setattr(staff_search, "BACKGROUND_MIN", 1)
+    monkeypatch.setattr(staff_search, "SCHEMA_VERSION", staff_search.SCHEMA_VERSION + "-new")
+    with pytest.raises(RuntimeError):
+        with staff_search.StaffUpdate(shown_documents(site), site.config, tmp_path / "index", tmp_path / "store",
+                                      tmp_path / "site"):
+            raise RuntimeError("the render failed")
+    monkeypatch.undo()
+    assert not (tmp_path / "index" / staff_search.ASIDE_DIR).exists()
+    assert search(tmp_path / "index", "发展", limit=None) == before
+
+
+def test_documents_whose_cached_words_are_gone_are_cut_again(tmp_path):
+    from archive.search_index import BUNDLE_CACHE, SEGMENT_WORDS
+
+    site = load_site(CONTENT)
+    documents = shown_documents(site)
+    write_search_bundle(documents, tmp_path / "site", site.config, tmp_path / "store")
+    for words in (tmp_path / "store" / BUNDLE_CACHE).glob(f"*/{SEGMENT_WORDS}"):
+        words.unlink()
+    update_index(documents, site.config, tmp_path / "index", tmp_path / "store", tmp_path / "site")
+    rebuild(site, tmp_path / "cached")
+    oracle = Oracle(site)
+    for query in ["营商环境", "发展"]:
+        cut = search(tmp_path / "index", query, limit=None)["results"]
+        cached = search(tmp_path / "cached" / "index", query, limit=None)["results"]
+        assert {item["id"] for item in cut} == oracle.ids(query)
+        assert [(item["id"], item["score"]) for item in cut] == [(item["id"], item["score"]) for item in cached]
+
+
 def test_batches_hold_whole_documents_up_to_the_posting_budget(monkeypatch):
     monkeypatch.setattr(staff_search, "BATCH_POSTINGS", 10)
     documents = [(f"d{n}", ("a b", " ".join("w" * (n + 1) for _ in range(n)), "")) for n in range(1, 12)]
-    batches = staff_search._batches(documents)
+    batches = list(staff_search._batches(documents))
     assert [doc for batch in batches for doc in batch] == documents
     for batch in batches:
         words = sum(len(title.split()) + len(body.split()) for _, (title, body, _) in batch)
         assert len(batch) == 1 or words <= 10
-    assert staff_search._batches([]) == [[]]
+    assert list(staff_search._batches([])) == [[]]
 
 
 def test_an_edit_rewrites_only_the_changed_documents(tmp_path, monkeypatch):
@@ -181,8 +237,13 @@ def test_an_edit_rewrites_only_the_changed_documents(tmp_path, monkeypatch):
     rebuild(site, tmp_path)
     written = []
     update_whoosh = staff_search._update_whoosh
-    monkeypatch.setattr(staff_search, "_update_whoosh",
-                        lambda folder, **kwargs: written.append(kwargs) or update_whoosh(folder, **kwargs))
+
+    def recorded(folder, fresh, **kwargs):
+        fresh = list(fresh)
+        written.append(dict(kwargs, fresh=[doc_id for doc_id, _ in fresh]))
+        update_whoosh(folder, fresh=fresh, **kwargs)
+
+    monkeypatch.setattr(staff_search, "_update_whoosh", recorded)
     removed = site.entries.pop(11).doc.id
     site.entries[3].doc.body += "\n\n补充一段。"
     rebuild(site, tmp_path)
