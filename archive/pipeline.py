@@ -132,18 +132,22 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
                 # What each page shows, as text: both indexes read it, worked out once.
                 shown_keys = cache.ShownKeys(folder)
                 searched = shown.shown_documents(site, shown_keys.load(recipe))
-                search_index.write_search_bundle(searched, writer.path, config, folder / cache.SEARCH_STORE, warm=warm)
-                warm.close()
-                clock.lap("search bundle")
-                # The staff index is written by a process of its own while the pages render (when
-                # many documents changed), and put in place once the new site is.
+                # The staff index starts once the bundle has every document's words (when many
+                # documents changed, in a process of its own while the tiers are grouped and the
+                # pages rendered) and is put in place after the new site.
                 staff = finally_.enter_context(staff_search.StaffUpdate(
                     searched, config, folder / cache.STAFF_INDEX, folder / cache.SEARCH_STORE, out_dir))
+                search_index.write_search_bundle(searched, writer.path, config, folder / cache.SEARCH_STORE,
+                                                 warm=warm, analysed=staff.start)
+                warm.close()
+                clock.lap("search bundle")
                 # Hand back what the bundle freed before forking the render workers (a rebuild of a
                 # few pages forks none, and the collection costs 0.1 s at 10,000 documents).
                 if len(todo) >= PARALLEL_MIN_PAGES:
                     _release_memory()
-                _produce(site, renderer, writer, todo, workers, progress)
+                # A core is left to the staff index's writer: sharing every core with it made the
+                # rendering, and so the whole build, longer.
+                _produce(site, renderer, writer, todo, max(1, workers - staff.in_background), progress)
                 report.rendered = len(todo)
                 for page in renderer.summary_pages(site):
                     writer.write(page.url, page.text)

@@ -32,7 +32,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import ahocorasick
 import numpy as np
@@ -1022,12 +1022,14 @@ def _run_jobs(function, jobs: Iterable, count: int, in_workers: bool) -> None:
 
 
 def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer: Segmenter,
-                 store: Path, limits: Limits = Limits(), warm: WarmAnalyser | None = None) -> tuple[dict[str, str], list[Path]]:
+                 store: Path, limits: Limits = Limits(), warm: WarmAnalyser | None = None,
+                 analysed: Callable[[], Any] | None = None) -> tuple[dict[str, str], list[Path]]:
     """Build the bundle: (shared files, relative path -> text; the cached folders whose .js files
     are published as data/<folder name>/). Each segment's files are in store/BUNDLE_CACHE/<key>/
     and are reused while the segment's documents are unchanged; each tier's in
     store/TIER_CACHE/<key>/, reused while the tier is kept (plan_tiers); analyses are cached in
-    store too."""
+    store too. analysed() is called once every document's analysis is in store, before the
+    tiers are grouped (the staff index reads their words from there)."""
     groups = alias_groups(departments)
     salt = analysis_salt(tokenizer, groups)
     keys = [doc.key for doc in documents]
@@ -1062,6 +1064,8 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
     finally:
         analyses.close()
     cache.save(keys, list(zip(seg_keys, numbering)))
+    if analysed is not None:
+        analysed()
     members = dict(previous)
     write_pickle(store / SEGMENT_STATE, {"salt": segment_salt, "segments": [
         (key, members.get(key) or [slots[n] for n in numbers]) for key, numbers in zip(seg_keys, numbering)]})
@@ -1161,12 +1165,14 @@ def _save_folder(folder: Path, files: dict[str, str] | Iterator[tuple[str, str]]
 
 
 def write_search_bundle(documents: list[Shown], out_dir: Path, config: Any, store: Path,
-                        limits: Limits = Limits(), warm: WarmAnalyser | None = None) -> None:
+                        limits: Limits = Limits(), warm: WarmAnalyser | None = None,
+                        analysed: Callable[[], Any] | None = None) -> None:
     """Write the browser index of documents (shown.shown_documents, in search's order) and the
     search scripts into out_dir/search/; what the next build reuses (analyses, built segments) is
-    kept in store. warm: the build's WarmAnalyser, if it started one."""
+    kept in store. warm: the build's WarmAnalyser, if it started one; analysed: see build_bundle."""
     departments = DepartmentTable.load(config.path("data.departments"))
-    files, folders = build_bundle(documents, departments, segmenter(departments.names_for_dictionary()), store, limits, warm)
+    files, folders = build_bundle(documents, departments, segmenter(departments.names_for_dictionary()), store,
+                                  limits, warm, analysed)
     target = Path(out_dir) / "search"
     if (target / "data").exists():
         shutil.rmtree(target / "data")

@@ -97,11 +97,13 @@ class StaffUpdate:
     Documents whose id and content hash are unchanged are kept; changed, added and removed ones
     are rewritten.
 
-    The build starts it before rendering the pages and finishes it once the new site is in
-    site_dir (publishing never waits on it). From BACKGROUND_MIN changed documents the index is
-    written meanwhile by a process of its own: at 10,000 documents a first build's 31 s of Whoosh
-    overlap the rendering. Fewer are written in finish(), in this process. A rebuild is written
-    aside (ASIDE_DIR) and moved into place at the end, so an interrupted one leaves the old index."""
+    The build makes it before the search bundle, calls start() once the bundle has cached every
+    document's words, and finish() once the new site is in site_dir (publishing never waits on
+    it). From BACKGROUND_MIN changed documents, start() has the index written meanwhile by a process
+    of its own, on a core the build leaves it (`in_background`): at 10,000 documents a first
+    build's 31 s of Whoosh run while the tiers are grouped and the pages rendered. Fewer are written
+    in finish(), in this process. A rebuild is written aside (ASIDE_DIR) and moved into place at
+    the end, so an interrupted one leaves the old index."""
 
     def __init__(self, documents: list[Any], config: Any, index_dir: Path, bundle_store: Path, site_dir: Path,
                  background: bool = True) -> None:
@@ -129,10 +131,20 @@ class StaffUpdate:
             self.work = (self.folder, self.rebuild, removed,
                          [(doc.id, doc.key, doc.title, str(doc.doc.path or "")) for doc in self.fresh.values()],
                          Path(bundle_store), analysis_salt(self.tokenizer, alias_groups(table)))
+        self.background = (background and self.work is not None and available_cores() > 1
+                           and len(self.fresh) + len(removed) >= BACKGROUND_MIN)
         self._pool = self._pending = None
-        if self.work and background and len(self.fresh) + len(removed) >= BACKGROUND_MIN and available_cores() > 1:
+
+    def start(self) -> None:
+        """Start writing in the background, if the update is large enough (see the class)."""
+        if self.background and self._pool is None and self.work:
             self._pool = worker_pool(1, "forkserver")
             self._pending = self._pool.apply_async(_write, self.work)
+
+    @property
+    def in_background(self) -> bool:
+        """Whether a process of its own is writing the index now (it takes a core)."""
+        return self._pool is not None
 
     def finish(self) -> None:
         """Wait for the index (or write it now), put it in place, then record what it holds."""

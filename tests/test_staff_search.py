@@ -178,7 +178,8 @@ def test_an_update_written_in_the_background_is_put_in_place_when_finished(tmp_p
     monkeypatch.setattr(staff_search, "SCHEMA_VERSION", staff_search.SCHEMA_VERSION + "-new")  # a rebuild
     with staff_search.StaffUpdate(documents, site.config, tmp_path / "index", tmp_path / "store",
                                   tmp_path / "site") as update:
-        assert update.rebuild and update._pool is not None
+        update.start()
+        assert update.rebuild and update.in_background
         assert (tmp_path / "index" / staff_search.WHOOSH_DIR).is_dir()  # the old index is still there
         update.finish()
     assert not (tmp_path / "index" / staff_search.ASIDE_DIR).exists()
@@ -196,7 +197,8 @@ def test_a_build_that_fails_before_finishing_leaves_the_previous_index(tmp_path,
     monkeypatch.setattr(staff_search, "SCHEMA_VERSION", staff_search.SCHEMA_VERSION + "-new")
     with pytest.raises(RuntimeError):
         with staff_search.StaffUpdate(shown_documents(site), site.config, tmp_path / "index", tmp_path / "store",
-                                      tmp_path / "site"):
+                                      tmp_path / "site") as update:
+            update.start()
             raise RuntimeError("the render failed")
     monkeypatch.undo()
     assert not (tmp_path / "index" / staff_search.ASIDE_DIR).exists()
