@@ -37,7 +37,7 @@ def build_lowered(folder: Path, limits: search_index.Limits):
         patch.setattr(search_index, name, value)
     # Segments are built in this process: a worker process would import the writer afresh, with
     # the default text file sizes (Limits travel with the jobs, these do not).
-    patch.setattr(search_index, "_cores", lambda: 1)
+    patch.setattr(search_index, "available_cores", lambda: 1)
     try:
         return build(folder, limits=limits)[:2]
     finally:
