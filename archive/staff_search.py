@@ -18,9 +18,11 @@ reading every result's row), and where the site is.
 
 from __future__ import annotations
 
+import heapq
 import os
 import re
 import shutil
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -306,12 +308,11 @@ def _bm25(searcher, evaluation: Evaluation, group_of, wanted: dict[str, int]) ->
     result number (absent: no word occurs), and every wanted document's file path. Only the wanted
     documents are scored (a filter of their Whoosh document numbers, found by the id column)."""
     reader = searcher.reader()
-    ids = reader.column_reader("id")
-    docnums = {}
-    for docnum in reader.all_doc_ids():  # live documents only
-        number = wanted.get(ids[docnum])
-        if number is not None:
-            docnums[docnum] = number
+    # The id column in one pass (read document by document, 0.9 s at 100,000); a replaced
+    # document's old version keeps its id, so deleted numbers are skipped.
+    deleted = reader.is_deleted if reader.has_deletions() else None
+    docnums = {docnum: wanted[doc_id] for docnum, doc_id in enumerate(reader.column_reader("id"))
+               if doc_id in wanted and not (deleted and deleted(docnum))}
     words = _query_words(reader, evaluation, group_of)
     scores = {}
     if words and docnums:
@@ -373,9 +374,16 @@ def search(index_dir: Path, query: str, *, site_dir: Path | None = None, year: i
     positive = [(term, hits) for term, hits in evaluation.results if not term.exclude]
     with whoosh_index.open_dir(index_dir / WHOOSH_DIR).searcher(weighting=BM25F()) as searcher:
         bm25, docnums = _bm25(searcher, evaluation, bundle.group, wanted) if docs else ({}, {})
-        scored = sorted(((bm25.get(d, 0.0) + META_BONUS * sum(hits[d].meta for _, hits in positive), d)
-                         for d in docs), key=lambda item: (-item[0], item[1]))
-        shown = scored if limit is None else scored[:limit]
+        in_meta = Counter(d for _, hits in positive for d, hit in hits.items() if hit.meta)
+
+        def score(d: int) -> float:
+            return bm25.get(d, 0.0) + META_BONUS * in_meta[d]
+
+        # Best first, newer first on ties; a first page needs only its own (95,000 matches of 发展
+        # at 100,000 documents took 0.7 s to sort whole).
+        order = sorted(docs, key=lambda d: (-score(d), d)) if limit is None else \
+            heapq.nsmallest(limit, docs, key=lambda d: (-score(d), d))
+        shown = [(score(d), d) for d in order]
         paths = dict.fromkeys((d for _, d in shown), "")
         for docnum, d in docnums.items():
             if d in paths:
@@ -391,7 +399,7 @@ def search(index_dir: Path, query: str, *, site_dir: Path | None = None, year: i
             "departments": row["departments"], "doc_number": row["doc_number"] or None,
             "snippet": _snippet(bundle, d, row, needles, meta_only), "score": round(score, 4),
         })
-    return {"total": len(scored), "results": results}
+    return {"total": len(docs), "results": results}
 
 
 def _snippet(bundle: Bundle, doc: int, row: dict[str, Any], needles: list[str], meta_only: bool) -> str:
