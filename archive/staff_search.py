@@ -32,7 +32,9 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import Or
 from whoosh.query import Term as WhooshTerm
+from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
+from whoosh.writing import NO_MERGE
 
 from archive import urls
 from archive.bundle_format import day_number
@@ -56,6 +58,12 @@ WRITER_MB = 256  # Whoosh's buffer before it spills a run of postings to disk
 # Whoosh counts about 170 bytes a posting, more for longer words, against that buffer
 # (PostingPool.add): a batch of this many words is sorted in memory, never spilled (_update_whoosh).
 BATCH_POSTINGS = WRITER_MB * 2**20 // 256
+# A first build leaves a segment per batch, of equal size, and each edit a small one. Once this
+# many segments of under SMALL_DOCS documents exist, an edit's commit merges them into one
+# (_merge_small). Whoosh's default policy, a Fibonacci rule made for segments that grow
+# geometrically, merged most of the batches at every edit: 217 s of a 270 s edit at 100,000.
+SMALL_DOCS = 256
+SMALL_SEGMENTS = 8
 SNIPPET_BEFORE, SNIPPET_AFTER = 30, 70  # as archive-search.js snippetParts
 # Words reach Whoosh already cut by our jieba segmenter, joined by spaces: Whoosh pickles the
 # schema into the index, so its analyzer must not hold a jieba instance; it only splits on spaces.
@@ -241,8 +249,8 @@ def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str],
     Documents go in batches of at most BATCH_POSTINGS words, each committed as a segment of its
     own: Whoosh sorts a batch's postings in memory, where past its buffer it pickles every posting
     into a run file, reads it back and merges the runs (33 s of a 60 s first build at 10,000
-    documents; batches made it 25 s). A rebuild's segments are not merged (that would pool every
-    posting again); an edit's commit lets Whoosh's default policy merge small segments."""
+    documents; batches made it 31 s). A rebuild's segments are not merged (that would pool every
+    posting again); an edit's commit merges the small segments edits leave (_merge_small)."""
     if rebuild or not whoosh_index.exists_in(folder):
         folder.mkdir(parents=True, exist_ok=True)
         # One process: Whoosh's multiprocess writer (procs=2, multisegment=True) took 78 s for
@@ -258,10 +266,22 @@ def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str],
                 writer.delete_by_term("id", doc_id)
             for doc_id, (title, body, path) in batch:
                 add(id=doc_id, path=path, title=title, body=body)
-            writer.commit(merge=not rebuild)
+            writer.commit(mergetype=NO_MERGE if rebuild else _merge_small)
         except BaseException:
             writer.cancel()  # releases the index's write lock for the next build
             raise
+
+
+def _merge_small(writer: Any, segments: list[Any]) -> list[Any]:
+    """A Whoosh merge policy (`commit(mergetype=...)`): the segments kept as they are; the small
+    ones, once SMALL_SEGMENTS of them exist, are added to the segment being written."""
+    small = [segment for segment in segments if segment.doc_count_all() < SMALL_DOCS]
+    if len(small) < SMALL_SEGMENTS:
+        return segments
+    for segment in small:
+        with SegmentReader(writer.storage, writer.schema, segment) as reader:
+            writer.add_reader(reader)
+    return [segment for segment in segments if segment.doc_count_all() >= SMALL_DOCS]
 
 
 def _batches(documents: Iterable[tuple[str, tuple[str, str, str]]]) -> Iterator[list[tuple[str, tuple[str, str, str]]]]:

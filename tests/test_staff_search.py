@@ -223,6 +223,39 @@ def test_documents_whose_cached_words_are_gone_are_cut_again(tmp_path):
         assert [(item["id"], item["score"]) for item in cut] == [(item["id"], item["score"]) for item in cached]
 
 
+def test_edits_merge_their_own_small_segments_and_leave_the_batches(tmp_path, monkeypatch):
+    """Each edit leaves a small Whoosh segment; once SMALL_SEGMENTS exist they are merged, and the
+    first build's batches are never rewritten (Whoosh's default policy merged most of them at every
+    edit of a 100,000-document index)."""
+    from collections import Counter
+
+    from whoosh import index as whoosh_index
+
+    monkeypatch.setattr(staff_search, "BATCH_POSTINGS", 4_000)
+    monkeypatch.setattr(staff_search, "SMALL_DOCS", 2)
+    monkeypatch.setattr(staff_search, "SMALL_SEGMENTS", 3)
+
+    def sizes() -> Counter:
+        with whoosh_index.open_dir(tmp_path / "index" / staff_search.WHOOSH_DIR).reader() as reader:
+            return Counter(leaf.doc_count_all() for leaf, _ in reader.leaf_readers())
+
+    site = load_site(CONTENT)
+    rebuild(site, tmp_path)
+    batches = Counter({size: count for size, count in sizes().items() if size >= 2})
+    assert sum(batches.values()) >= 3
+    small_seen = []
+    for number in range(6):
+        site.entries[number].doc.body += f"\n\n第{number}次修改营商环境。"
+        rebuild(site, tmp_path)
+        now = sizes()
+        small_seen.append(sum(count for size, count in now.items() if size < 2))
+        assert not batches - now  # every batch segment is still there
+    assert max(small_seen) == 3 and small_seen[-1] < 3  # reached the limit, then merged
+    oracle = Oracle(site)
+    for query in ["营商环境", "发展", "修改营商环境"]:
+        assert {item["id"] for item in search(tmp_path / "index", query, limit=None)["results"]} == oracle.ids(query)
+
+
 def test_batches_hold_whole_documents_up_to_the_posting_budget(monkeypatch):
     monkeypatch.setattr(staff_search, "BATCH_POSTINGS", 10)
     documents = [(f"d{n}", ("a b", " ".join("w" * (n + 1) for _ in range(n)), "")) for n in range(1, 12)]
