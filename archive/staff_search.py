@@ -19,6 +19,7 @@ reading every result's row), and where the site is.
 from __future__ import annotations
 
 import heapq
+import multiprocessing
 import os
 import re
 import shutil
@@ -142,7 +143,8 @@ class StaffUpdate:
                          [(doc.id, doc.key, doc.title, str(doc.doc.path or "")) for doc in self.fresh.values()],
                          Path(bundle_store), analysis_salt(self.tokenizer, alias_groups(table)))
         self.background = (background and self.work is not None and available_cores() > 1
-                           and len(self.fresh) + len(removed) >= BACKGROUND_MIN)
+                           and len(self.fresh) + len(removed) >= BACKGROUND_MIN
+                           and "forkserver" in multiprocessing.get_all_start_methods())
         self._pool = self._pending = None
 
     def start(self) -> None:
