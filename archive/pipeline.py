@@ -11,7 +11,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import gc
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from archive.departments import DataError, DepartmentTable
 from archive.output import OutputError, SiteWriter, catalog, document_data, read_marker
 from archive.render import Planned, Renderer
 from archive.topics import TopicRules
-from archive.workers import worker_pool
+from archive.workers import available_cores, worker_pool
 
 # Below this many documents a build takes a few seconds and a progress bar is only noise.
 PROGRESS_MIN_DOCUMENTS = 500
@@ -90,7 +89,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
     started = time.perf_counter()
     content_dir = Path(content_dir) if content_dir else config.path("paths.content")
     out_dir = Path(out_dir) if out_dir else config.path("paths.output")
-    workers = workers or len(os.sched_getaffinity(0))
+    workers = workers or available_cores()
     if not content_dir.is_dir():
         raise ConfigError(f"{content_dir}: content folder not found; run `python build.py ingest` or pass --content")
     departments, topics = _load_data(config)

@@ -238,11 +238,16 @@ def word_text(values: dict[str, list[str]], plain: str) -> str:
     return "\n".join([*(v for vs in values.values() for v in vs), plain[:WORD_CHARS]])
 
 
+def document_words(tokenizer: Segmenter, values: dict[str, list[str]], plain: str) -> str:
+    """A document's jieba words for ranking, each once, sorted, as one space-separated string
+    (folded words hold no spaces): what the bundle caches and the staff index reads."""
+    return " ".join(sorted(set(tokenizer.words(word_text(values, plain)))))
+
+
 def _analyse(item: tuple[dict, str]) -> dict:
     """What the bundle needs of one document; spread over cores and cached by content hash."""
     values, plain = item
     _, meta, body = folded_fields(values, plain)
-    words = sorted(set(_WORKER["segmenter"].words(word_text(values, plain))))
     groups = []
     pattern = _WORKER["pattern"]
     if pattern is not None:
@@ -251,9 +256,10 @@ def _analyse(item: tuple[dict, str]) -> dict:
         by_form = _WORKER["group_of"]
         for form in sorted(found_meta | found_body):
             groups.append((by_form[form], form in found_meta))
-    # Words as one space-separated string (folded words hold no spaces): a list of 650 strings per
-    # document took several times the memory, in this process, the build's and the cache file.
-    return {"meta": meta, "body": body, "words": " ".join(words), "groups": sorted(set(groups))}
+    # Words as one string: a list of 650 strings per document took several times the memory, in
+    # this process, the build's and the cache file.
+    return {"meta": meta, "body": body, "words": document_words(_WORKER["segmenter"], values, plain),
+            "groups": sorted(set(groups))}
 
 
 def _init_worker(tokenizer: Segmenter, groups: list[tuple[str, ...]]) -> None:
@@ -306,11 +312,13 @@ class AnalysisCache:
     (SEGMENT_WORDS), and an index in the store (ANALYSIS_INDEX) maps a content hash to its segment
     and place there. A rebuild reads only the segments holding documents it must build again (an
     edit: the segment it replaces); a single file of every analysis cost an edit at 10,000
-    documents 1.4 s to read and write again."""
+    documents 1.4 s to read and write again. With keep_one, only the file read last is kept:
+    asked in bundle order, each segment's file is read once and one is in memory at a time."""
 
-    def __init__(self, store: Path, fingerprint: str):
+    def __init__(self, store: Path, fingerprint: str, keep_one: bool = False):
         self.store = Path(store)
         self.fingerprint = fingerprint
+        self.keep_one = keep_one
         data = read_pickle(self.store / ANALYSIS_INDEX)
         valid = isinstance(data, dict) and data.get("fingerprint") == fingerprint
         self.index: dict[str, tuple[str, int]] = data.get("documents") or {} if valid else {}
@@ -318,6 +326,8 @@ class AnalysisCache:
 
     def _segment(self, segment: str, name: str) -> list | None:
         if (segment, name) not in self._read:
+            if self.keep_one:
+                self._read.clear()
             try:
                 data = json.loads((self.store / BUNDLE_CACHE / segment / name).read_text(encoding="utf-8"))
             except (OSError, ValueError):
@@ -346,10 +356,8 @@ def cached_words(store: Path, fingerprint: str, keys: list[str]) -> Iterator[str
     build analysed with this fingerprint, else None, in order (the staff index reads them instead
     of loading jieba). Only the segment of the last key is kept read: keys in bundle order read
     each segment's words once and hold one at a time (all of them were 0.5 GB at 100,000)."""
-    cache = AnalysisCache(store, fingerprint)
+    cache = AnalysisCache(store, fingerprint, keep_one=True)
     for key in keys:
-        if len(cache._read) > 1:
-            cache._read.clear()
         words = cache.get(key, SEGMENT_WORDS)
         yield words if isinstance(words, str) else None
 

@@ -149,7 +149,7 @@ class StaffUpdate:
 
     def start(self) -> None:
         """Start writing in the background, if the update is large enough (see the class)."""
-        if self.background and self._pool is None and self.work:
+        if self.background and self._pool is None:
             self._pool = worker_pool(1, "forkserver")
             self._pending = self._pool.apply_async(_write, self.work)
 
@@ -169,10 +169,10 @@ class StaffUpdate:
             if missing:
                 # Documents whose words the bundle's cache no longer had: cut them now (rare; jieba
                 # loads for them).
-                from archive.search_index import word_text
+                from archive.search_index import document_words
                 docs = [self.fresh[doc_id] for doc_id in missing]
                 _update_whoosh(self.folder, rebuild=False, removed=[], fresh=(
-                    (doc.id, _ranked(doc.title, " ".join(sorted(set(self.tokenizer.words(word_text(doc.fields, doc.text))))),
+                    (doc.id, _ranked(doc.title, document_words(self.tokenizer, doc.fields, doc.text),
                                      str(doc.doc.path or ""))) for doc in docs))
             if self.rebuild:
                 _replace(self.folder, self.index_dir / WHOOSH_DIR)
