@@ -185,13 +185,13 @@ def document_data(entry: Any) -> bytes:
 def catalog(site: Site) -> Iterator[tuple[str, bytes]]:
     """(url, bytes) of the catalog as JSON (one document a line) and as CSV."""
     # The whole catalog is written every build: json's C encoder does it only without indent.
-    lines = [json.dumps(_record(entry), ensure_ascii=False, sort_keys=True) for entry in site.entries]
+    records = [_record(entry) for entry in site.entries]
+    lines = [json.dumps(record, ensure_ascii=False, sort_keys=True) for record in records]
     yield urls.CATALOG_JSON, ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(CATALOG_FIELDS)
-    for entry in site.entries:
-        record = _record(entry)
+    for record in records:
         writer.writerow(["；".join(v) if isinstance(v, list) else (v or "") for v in (record[f] for f in CATALOG_FIELDS)])
     # The byte-order mark makes spreadsheet programs on Windows read the Chinese as UTF-8.
     yield urls.CATALOG_CSV, ("\ufeff" + text.getvalue()).encode("utf-8")

@@ -15,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from tqdm import tqdm
 
@@ -95,15 +95,17 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
     departments, topics = _load_data(config)
     clock = _Clock()
     # jieba's dictionaries load in a worker while the content is read and the site assembled.
-    with search_index.WarmAnalyser(departments) as warm:
+    with _frozen_stages(), search_index.WarmAnalyser(departments) as warm:
         # Gather and cross-link every document before writing anything, so every page sees the whole archive.
         folder = cache.configured_cache_dir(config, out_dir)
         documents = cache.DocumentCache(folder)
         loaded, problems = model.read_content(content_dir, documents, workers)
+        gc.freeze()
         clock.lap("load")
         site = model.assemble([doc for doc, _ in loaded], config, departments, topics,
                               {doc.id: found for doc, found in loaded}, workers)
         del loaded
+        gc.freeze()
         clock.lap("assemble")
         report = BuildReport(documents=len(site.entries), warnings=site.warnings, errors=problems,
                              strict=strict, out_dir=out_dir)
@@ -131,6 +133,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
                 # What each page shows, as text: both indexes read it, worked out once.
                 shown_keys = cache.ShownKeys(folder)
                 searched = shown.shown_documents(site, shown_keys.load(recipe))
+                gc.freeze()
                 # The staff index starts once the bundle has every document's words (when many
                 # documents changed, in a process of its own while the tiers are grouped and the
                 # pages rendered) and is put in place after the new site.
@@ -189,15 +192,13 @@ def _produce(site: model.Site, renderer: Renderer, writer: SiteWriter, todo: lis
         bar = _progress(len(todo), len(site.entries), progress)
         if workers > 1 and len(todo) >= PARALLEL_MIN_PAGES:
             # Objects that exist now are never collected in the workers: freezing them keeps the
-            # collector from touching (and so copying) every page of memory they share with this process.
+            # collector from touching (and so copying) every page of memory they share with this
+            # process. build() thaws them at its end.
             gc.freeze()
-            try:
-                with worker_pool(workers) as pool:
-                    chunks = range(0, len(todo), RENDER_CHUNK)
-                    for done in pool.imap_unordered(_produce_chunk, chunks):
-                        bar.update(done)
-            finally:
-                gc.unfreeze()
+            with worker_pool(workers) as pool:
+                chunks = range(0, len(todo), RENDER_CHUNK)
+                for done in pool.imap_unordered(_produce_chunk, chunks):
+                    bar.update(done)
         else:
             for start in range(0, len(todo), RENDER_CHUNK):
                 bar.update(_produce_chunk(start))
@@ -228,6 +229,17 @@ class _Clock:
         now = time.perf_counter()
         self.laps[name] = now - self._last
         self._last = now
+
+
+@contextlib.contextmanager
+def _frozen_stages() -> Iterator[None]:
+    """What each stage leaves lives until the build ends, so the build freezes it there (gc.freeze):
+    the cyclic collector's full passes over it were 1 s of a 5.5 s one-document rebuild at 10,000
+    documents. Reference counting still frees what is dropped; the rest is thawed at the end."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _release_memory() -> None:
