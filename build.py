@@ -54,7 +54,7 @@ def _out_dir(args: argparse.Namespace, config) -> Path:
 def _written_by_build(args: argparse.Namespace, config) -> tuple[Path, Path]:
     """What a build writes: the site, and its cache folder with the staff index (which two sites
     may share when paths.cache names one)."""
-    from archive.cache import configured_cache_dir
+    from archive.site.cache import configured_cache_dir
     out = _out_dir(args, config)
     return out, configured_cache_dir(config, out)
 
@@ -77,7 +77,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace, config) -> int:
-    from archive.ingest import FAILED, ingest
+    from archive.ingest.convert import FAILED, ingest
     paths = [Path(p) for p in args.paths] or [config.path("paths.sources")]
     content_dir = _content_dir(args, config)
     counts: dict[str, int] = {}
@@ -105,7 +105,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace, config) -> int:
-    from archive.output import read_marker
+    from archive.site.output import read_marker
     from archive.pipeline import build
     out = _out_dir(args, config)
     before = read_marker(out)
@@ -115,7 +115,7 @@ def _build(args: argparse.Namespace, config) -> int:
     except OSError as error:
         if error.errno not in WRITE_ERRORS:
             raise
-        # The site is swapped in whole or not at all (archive/output.py): its marker tells which.
+        # The site is swapped in whole or not at all (archive/site/output.py): its marker tells which.
         kept = "the site there is as it was" if read_marker(out) == before else "the new site is in place"
         print(_write_error(error, out) + f" ({kept})", file=sys.stderr)
         return EXIT_DOCUMENT_ERRORS
@@ -154,7 +154,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from archive.serve import serve
+    from archive.site.serve import serve
     config = _config(args)
     out = _out_dir(args, config)
     if args.no_watch:
@@ -191,8 +191,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from archive.departments import DepartmentTable
-    from archive.staff_search import SearchError, format_results, search
-    from archive.cache import STAFF_INDEX, configured_cache_dir
+    from archive.search.staff_search import SearchError, format_results, search
+    from archive.site.cache import STAFF_INDEX, configured_cache_dir
     config = _config(args)
     out = _out_dir(args, config)
     try:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .config import SAFE_DUMPER, SAFE_LOADER
+from archive.config import SAFE_DUMPER, SAFE_LOADER
 
 # The fifteen 公文 types of 《党政机关公文处理工作条例》(2012), plus the work report.
 DOC_TYPES = (

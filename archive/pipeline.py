@@ -19,11 +19,12 @@ from typing import Any, Iterator
 
 from tqdm import tqdm
 
-from archive import cache, model, search_index, shown, staff_search, urls
 from archive.config import ConfigError
 from archive.departments import DataError, DepartmentTable
-from archive.output import OutputError, SiteWriter, catalog, document_data, read_marker
-from archive.render import Planned, Renderer
+from archive.search import search_index, staff_search
+from archive.site import cache, model, shown, urls
+from archive.site.output import OutputError, SiteWriter, catalog, document_data, read_marker
+from archive.site.render import Planned, Renderer
 from archive.topics import TopicRules
 from archive.workers import available_cores, worker_pool
 

@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/ingest_quality.py [--corpus policy-dev|laws|all] [--limit N] [--show N]
 
-For each corpus, every file the MANIFEST lists is ingested (the real `archive.ingest.ingest`, into a
+For each corpus, every file the MANIFEST lists is ingested (the real `archive.ingest.convert.ingest`, into a
 temporary content folder) and compared with what an independent reading of the text says:
 
   ingested      documents written (not refused); tracebacks are counted separately
@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from archive.config import load_config  # noqa: E402
 from archive.document import DOC_TYPES, load_document  # noqa: E402
-from archive.ingest import FAILED, REVIEW_NAME, ingest, read_review_list  # noqa: E402
+from archive.ingest.convert import FAILED, REVIEW_NAME, ingest, read_review_list  # noqa: E402
 
 _BRACKET_PREFIX = re.compile(r"^【[^】]*】")
 _NUMBER_ONLY = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[(【]\d{4}[〕\])】]第?\d{1,5}号|\d{4}年第\d{1,4}号")
@@ -82,7 +82,7 @@ def _iso(match: re.Match[str]) -> str | None:
 
 
 def printed_dates(text: str) -> set[str]:
-    """Dates the text prints where a reader would look for its date (independent of archive.metadata).
+    """Dates the text prints where a reader would look for its date (independent of archive.ingest.metadata).
     A law's are the dates of its adoption and amendment lines, above `<!-- INFO END -->`."""
     if _INFO_END in text:
         return {date for date in map(_iso, _DATE.finditer(fold(text.split(_INFO_END, 1)[0]))) if date}

@@ -39,7 +39,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGEFIND_DIR = "pagefind_bench"
-DOC_PAGE_GLOB = "{[0-9][0-9][0-9][0-9],undated}/*.html"  # document pages, as archive/urls.py lays them out
+DOC_PAGE_GLOB = "{[0-9][0-9][0-9][0-9],undated}/*.html"  # document pages, as archive/site/urls.py lays them out
 REPEATS = 3
 
 sys.path.insert(0, str(REPO))

@@ -1,6 +1,6 @@
 /* Archive search in the browser: window.ArchiveSearch.ready and ArchiveSearch.search(query, options).
  *
- * Twin of archive/query.py (query meaning) and reader of what archive/search_index.py writes
+ * Twin of archive/search/query.py (query meaning) and reader of what archive/search/search_index.py writes
  * (format 4, described in search/README.md; its constants arrive in base.js). Index files are .js files that call
  * ArchiveSearch.register(name, data), loaded through <script> tags so the archive also works from
  * file:// and under a CSP of script-src 'self' (no fetch, no eval).
@@ -9,7 +9,7 @@
   'use strict';
 
   // The bundle's layout and the query syntax come from the bundle itself (base.js `format`,
-  // declared once in archive/bundle_format.py): this file holds no copy of them. useFormat sets
+  // declared once in archive/search/bundle_format.py): this file holds no copy of them. useFormat sets
   // these from it before anything is decoded.
   var FORMAT = null, DIGIT = {}, ROW = {}, DROPPED = {}, QUOTES = {}, MINUS = {}, FIELD_PREFIXES = {}, FIELD_COLONS = [];
   var SNIPPET_RESULTS = 100;  // results of one page that get a snippet (see search)
@@ -175,7 +175,7 @@
         }
         var field = null;
         if (!phrase) {
-          // The first colon of either width, as archive/query.py reads it.
+          // The first colon of either width, as archive/search/query.py reads it.
           var colon = -1;
           FIELD_COLONS.forEach(function (c) { var at = raw.indexOf(c); if (at >= 0 && (colon < 0 || at < colon)) colon = at; });
           var prefix = raw.slice(0, colon);
@@ -413,7 +413,7 @@
       });
     }
 
-    // A metadata field's folded values, as archive.query.folded_fields makes them.
+    // A metadata field's folded values, as archive.search.query.folded_fields makes them.
     function fieldText(r, field) {
       if (field === 'title') return fold(r[ROW.title]);
       return r[ROW.doc_number] ? fold(r[ROW.doc_number]) : '';

@@ -1,6 +1,6 @@
 /* On a document page opened from search (?hl=<query>), mark what the query matched and scroll to it.
  *
- * Matching follows archive/query.py on the page's visible text: whitespace and full-width/half-width
+ * Matching follows archive/search/query.py on the page's visible text: whitespace and full-width/half-width
  * differences and letter case are ignored, excluded (-term) and field prefixes are skipped. It runs
  * without the search index, so traditional-character queries (營商) highlight only if the page has
  * the same characters; the search results themselves are not affected.

@@ -4,7 +4,7 @@
     python search/recall.py CONTENT_DIR SITE_DIR [QUERY ...]
 
 Runs search/archive-search.js in node over SITE_DIR/search with limit null (every match) and
-compares, per query, with archive.query.matches over every document's folded text.
+compares, per query, with archive.search.query.matches over every document's folded text.
 """
 
 from __future__ import annotations

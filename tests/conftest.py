@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive.config import load_config
-from archive.serve import make_server
+from archive.site.serve import make_server
 
 REPO = Path(__file__).resolve().parent.parent
 SITE_FIXTURE = REPO / "tests" / "fixtures" / "site"

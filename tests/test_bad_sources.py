@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.readers import SUPPORTED_SUFFIXES, SourceError, read_source
+from archive.ingest.readers import SUPPORTED_SUFFIXES, SourceError, read_source
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 SOURCES = Path(__file__).parent.parent / "sources"

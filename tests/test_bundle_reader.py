@@ -1,4 +1,4 @@
-"""The bundle's Python reader (archive/bundle_reader.py) and the browser engine (under node) return
+"""The bundle's Python reader (archive/search/bundle_reader.py) and the browser engine (under node) return
 the same documents, and the documents a substring scan finds, with the bundle's thresholds
 lowered so that the small fixtures reach every branch of the format: frequent strings, paged
 roots, terms longer than the stored context (pieces and text checks), several segments and text
@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
 from support import NodeEngine, Oracle, PythonEngine, build  # noqa: E402
 from test_search_recall import draw_queries  # noqa: E402
 
-from archive import bundle_reader, search_index  # noqa: E402
-from archive.bundle_format import read_varint  # noqa: E402
-from archive.shown import shown_documents  # noqa: E402
+from archive.search import bundle_reader, search_index  # noqa: E402
+from archive.search.bundle_format import read_varint  # noqa: E402
+from archive.site.shown import shown_documents  # noqa: E402
 
 # A string in 3 places of a segment has its document list stored whole, roots longer than 200
 # characters go to pages, terms of 6 characters or more are looked up in pieces and checked in

@@ -3,7 +3,7 @@
 import os
 import shutil
 
-from archive import cache, model
+from archive.site import cache, model
 from conftest import SITE_FIXTURE
 
 

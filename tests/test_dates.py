@@ -1,6 +1,6 @@
 import pytest
 
-from archive.metadata import find_dates, normalize_doc_number, parse_date
+from archive.ingest.metadata import find_dates, normalize_doc_number, parse_date
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -420,7 +420,7 @@ def test_bodies_and_unknown_single_bodies_are_not_taken_for_groups():
 
 
 def test_the_key_work_goals_give_no_department_page_to_a_group(tmp_path):
-    from archive import model
+    from archive.site import model
     from archive.config import load_config
     from archive.topics import TopicRules
     config = load_config(ROOT / "site.yaml")

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from archive import model
 from archive.config import load_config
 from archive.departments import DepartmentTable
+from archive.site import model
 from archive.topics import TopicRules
 
 REPO = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import pytest
 
 from archive.config import load_config
 from archive.document import load_document
-from archive.ingest import (FAILED, KEPT, REVIEW_NAME, UNCHANGED, WRITTEN, id_from_source_name, ingest,
+from archive.ingest.convert import (FAILED, KEPT, REVIEW_NAME, UNCHANGED, WRITTEN, id_from_source_name, ingest,
                             read_review_list)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from archive import lock
-from archive.output import MARKER
+from archive.site.output import MARKER
 from conftest import SITE_FIXTURE
 from project import REPO, command, run, write_config
 

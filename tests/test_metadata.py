@@ -4,8 +4,8 @@ import pytest
 
 from archive.departments import DepartmentTable
 from archive.document import validate_meta
-from archive.metadata import extract_metadata, parse_date
-from archive.normalize import normalize_text
+from archive.ingest.metadata import extract_metadata, parse_date
+from archive.ingest.normalize import normalize_text
 from archive.topics import TopicRules
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from archive import model
 from archive.departments import DepartmentTable
+from archive.site import model
 from archive.topics import TopicRules
 from conftest import REPO, SITE_FIXTURE, site_config
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.normalize import normalize_text
+from archive.ingest.normalize import normalize_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "sources"

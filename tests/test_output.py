@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from archive import model, output
 from archive.departments import DepartmentTable
+from archive.site import model, output
 from archive.topics import TopicRules
 from conftest import REPO, SITE_FIXTURE, site_config
 from project import run, write_config

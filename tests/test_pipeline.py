@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from archive import cache, model, pipeline, shown
-from archive.departments import DepartmentTable
-from archive.topics import TopicRules
-from archive.bundle_reader import Bundle
+from archive import pipeline
 from archive.config import ConfigError
-from archive.serve import make_server
+from archive.departments import DepartmentTable
+from archive.search.bundle_reader import Bundle
+from archive.site import cache, model, shown
+from archive.site.serve import make_server
+from archive.topics import TopicRules
 from conftest import SITE_FIXTURE, site_config
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from archive import model, render
 from archive.departments import DepartmentTable
-from archive.normalize import normalize_text
-from archive.readers import read_source
+from archive.ingest.normalize import normalize_text
+from archive.ingest.readers import read_source
+from archive.site import model, render
 from archive.topics import TopicRules
 from conftest import REPO, site_config
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from archive.serve import SiteHandler, make_server
+from archive.site.serve import SiteHandler, make_server
 from conftest import REPO, site_config
 
 PHONE = {"width": 390, "height": 844}
@@ -88,7 +88,7 @@ def test_the_404_page_at_a_nested_address_is_styled_and_every_link_works(chromiu
 
 
 def test_on_a_phone_each_task_is_a_card_with_labelled_fields(chromium, sample_server):
-    from archive.shown import TASK_COLUMNS
+    from archive.site.shown import TASK_COLUMNS
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(sample_server + NOTICE + "#task-10")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from docx import Document as WordDocument
 
-from archive.readers import SUPPORTED_SUFFIXES, SourceError, SourceText, read_source
+from archive.ingest.readers import SUPPORTED_SUFFIXES, SourceError, SourceText, read_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "readers"
 SAMPLE = (FIXTURES / "sample.txt").read_bytes().decode("utf-8")

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from archive import model, render
 from archive.departments import DepartmentTable
+from archive.site import model, render
 from archive.topics import TopicRules
 from conftest import REPO, SITE_FIXTURE, site_config
 

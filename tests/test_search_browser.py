@@ -16,8 +16,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
 from support import ROOT, Oracle, build  # noqa: E402
 
-from archive.render import environment  # noqa: E402
-from archive.urls import Links  # noqa: E402
+from archive.site.render import environment  # noqa: E402
+from archive.site.urls import Links  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(tempfile.gettempdir()) / "archive-search-screenshots"

@@ -1,5 +1,5 @@
-"""The browser bundle (archive/search_index.py): byte-identical builds, incremental rebuilds equal
-to clean ones, and the JavaScript query parser against archive/query.py."""
+"""The browser bundle (archive/search/search_index.py): byte-identical builds, incremental rebuilds equal
+to clean ones, and the JavaScript query parser against archive/search/query.py."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
 from support import CONTENT, NodeEngine, PythonEngine, load_site  # noqa: E402
 
 from archive.departments import DepartmentTable  # noqa: E402
-from archive.query import department_aliases, parse_query  # noqa: E402
-from archive.shown import shown_documents  # noqa: E402
-from archive.tokenizer import fold, plain_text  # noqa: E402
-from archive import search_index  # noqa: E402
-from archive.bundle_format import day_runs, decode_doc_list, stored_days  # noqa: E402
-from archive.search_index import doc_list, segments_of, write_search_bundle  # noqa: E402
+from archive.search import search_index  # noqa: E402
+from archive.search.bundle_format import day_runs, decode_doc_list, stored_days  # noqa: E402
+from archive.search.query import department_aliases, parse_query  # noqa: E402
+from archive.search.search_index import doc_list, segments_of, write_search_bundle  # noqa: E402
+from archive.search.tokenizer import fold, plain_text  # noqa: E402
+from archive.site.shown import shown_documents  # noqa: E402
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -420,7 +420,7 @@ def test_a_two_character_term_that_is_a_whole_word_earns_the_word_bonus(engine):
 
 def test_the_bundle_carries_its_format_for_the_javascript(engine, tmp_path):
     import json
-    from archive.bundle_format import client_format
+    from archive.search.bundle_format import client_format
     site, _ = engine
     write_search_bundle(shown_documents(site), tmp_path / "site", site.config, tmp_path / "store")
     text = (tmp_path / "site" / "search" / "data" / "base.js").read_text(encoding="utf-8")

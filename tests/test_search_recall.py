@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
 from support import NodeEngine, Oracle, PythonEngine, build  # noqa: E402
 
 from archive.departments import DepartmentTable  # noqa: E402
-from archive.staff_search import search as staff_search  # noqa: E402
-from archive.shown import shown_documents  # noqa: E402
-from archive.tokenizer import segmenter  # noqa: E402
+from archive.search.staff_search import search as staff_search  # noqa: E402
+from archive.search.tokenizer import segmenter  # noqa: E402
+from archive.site.shown import shown_documents  # noqa: E402
 
 
 @pytest.fixture(scope="module")

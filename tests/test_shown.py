@@ -2,7 +2,7 @@
 document page is read back as a visitor sees it (the text of its <article>, less the controls
 marked data-ui), and every text run is searched for with the browser engine (under node, on the
 built bundle), the staff index and, for the runs outside the body, headless Chromium over http and
-from file://. The oracle is the rendered HTML, not archive.shown."""
+from file://. The oracle is the rendered HTML, not archive.site.shown."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
 from support import NodeEngine  # noqa: E402
 
-from archive.cache import STAFF_INDEX, cache_dir  # noqa: E402
-from archive.staff_search import search as staff_search  # noqa: E402
-from archive.tokenizer import fold  # noqa: E402
+from archive.search.staff_search import search as staff_search  # noqa: E402
+from archive.search.tokenizer import fold  # noqa: E402
+from archive.site.cache import STAFF_INDEX, cache_dir  # noqa: E402
 from conftest import REPO, site_config  # noqa: E402
 
 CONTENT = REPO / "content"

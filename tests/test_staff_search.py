@@ -1,4 +1,4 @@
-"""Staff search (archive/staff_search.py): field queries and filters against the reference scan,
+"""Staff search (archive/search/staff_search.py): field queries and filters against the reference scan,
 ranking by Whoosh, edits through Whoosh's writer, snippets around the match."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
 from support import CONTENT, Oracle, build, load_site  # noqa: E402
 
-from archive import staff_search  # noqa: E402
-from archive.search_index import write_search_bundle  # noqa: E402
-from archive.shown import shown_documents  # noqa: E402
-from archive.staff_search import SearchError, format_results, search, update_index  # noqa: E402
+from archive.search import staff_search  # noqa: E402
+from archive.search.search_index import write_search_bundle  # noqa: E402
+from archive.search.staff_search import SearchError, format_results, search, update_index  # noqa: E402
+from archive.site.shown import shown_documents  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +97,9 @@ def test_the_query_is_ranked_by_every_jieba_word_it_holds_without_cutting_it(bui
     index holds (what the query was ranked by when it was cut with jieba)."""
     from whoosh import index as whoosh_index
 
-    from archive.bundle_reader import Bundle
+    from archive.search.bundle_reader import Bundle
     from archive.departments import DepartmentTable
-    from archive.tokenizer import segmenter
+    from archive.search.tokenizer import segmenter
     site, index_dir, _ = built
     tokenizer = segmenter(DepartmentTable.load(site.config.path("data.departments")).names_for_dictionary())
     bundle = Bundle(index_dir / search_head(index_dir)["site"])
@@ -113,7 +113,7 @@ def test_the_query_is_ranked_by_every_jieba_word_it_holds_without_cutting_it(bui
 
 
 def search_head(index_dir: Path) -> dict:
-    from archive.cache import read_pickle
+    from archive.site.cache import read_pickle
     return read_pickle(index_dir / staff_search.STORE)
 
 
@@ -206,7 +206,7 @@ def test_a_build_that_fails_before_finishing_leaves_the_previous_index(tmp_path,
 
 
 def test_documents_whose_cached_words_are_gone_are_cut_again(tmp_path):
-    from archive.search_index import BUNDLE_CACHE, SEGMENT_WORDS
+    from archive.search.search_index import BUNDLE_CACHE, SEGMENT_WORDS
 
     site = load_site(CONTENT)
     documents = shown_documents(site)

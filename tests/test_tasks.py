@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from archive.departments import DepartmentTable
-from archive.tasks import _quarter_cells, _Usage, extract_task_table
+from archive.ingest.tasks import _quarter_cells, _Usage, extract_task_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "sources" / "2020-02-26-key-work-goals.txt"

@@ -1,4 +1,4 @@
-"""Folding rules and jieba words (archive/tokenizer.py)."""
+"""Folding rules and jieba words (archive/search/tokenizer.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from archive.departments import DepartmentTable
 from archive.document import load_document
-from archive.tokenizer import Segmenter, fold, fold_char, plain_text
+from archive.search.tokenizer import Segmenter, fold, fold_char, plain_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "content").glob("*.md")) + sorted((ROOT / "tests" / "fixtures" / "search" / "content").glob("*.md"))

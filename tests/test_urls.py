@@ -2,8 +2,8 @@
 
 import pytest
 
-from archive import urls
 from archive.document import DOC_TYPES, Document
+from archive.site import urls
 
 
 def doc(id="cn-2024-1", date="2024-03-07"):

@@ -16,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(REPO))
 
-from archive.serve import SiteHandler, make_server  # noqa: E402
+from archive.site.serve import SiteHandler, make_server  # noqa: E402
 
 SiteHandler.log_message = lambda *args: None  # one line per request would bury the file names
 

@@ -6,7 +6,7 @@ with it: the title, every information row (发文机关, 成文日期 as the pag
 agenda of minutes (议题, 汇报部门, 补充汇报, 主题), every cell of a task table, attachments, the
 imprint and the body. `shown(entry)` gives all of it for one document:
 
-* `fields`: the metadata values by field (archive.query.META_FIELDS order), which rank above the body;
+* `fields`: the metadata values by field (archive.search.query.META_FIELDS order), which rank above the body;
 * `text`: the body's plain text, then every other run of text the page shows, one per line.
 
 The labels the page prints around these values are declared here too (ROW_LABELS, AGENDA_LABELS,
@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import Any
 
 from archive.document import Document, OfDocument
-from archive.tokenizer import plain_text
+from archive.search.tokenizer import plain_text
 
 # Metadata fields searched along with the body; a hit in one of them ranks above a hit in the body.
 META_FIELDS = ("title", "doc_number", "issuer", "departments", "topics", "doc_type", "attachments", "cc",

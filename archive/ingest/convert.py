@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .config import Config
-from .departments import DepartmentTable
-from .document import Document, FileError, dump_document, slug_from_name, validate_meta
-from .metadata import extract_metadata
-from .normalize import normalize_text
-from .readers import SUPPORTED_SUFFIXES, SourceError, read_source
-from .tasks import extract_task_table
-from .topics import TopicRules
+from archive.config import Config
+from archive.departments import DepartmentTable
+from archive.document import Document, FileError, dump_document, slug_from_name, validate_meta
+from archive.ingest.metadata import extract_metadata
+from archive.ingest.normalize import normalize_text
+from archive.ingest.readers import SUPPORTED_SUFFIXES, SourceError, read_source
+from archive.ingest.tasks import extract_task_table
+from archive.topics import TopicRules
 
 MANIFEST_NAME = ".ingest.json"
 REVIEW_NAME = ".review.csv"

@@ -39,7 +39,7 @@ from pdfminer.high_level import extract_text as extract_pdf_text
 from pdfminer.layout import LAParams
 from pdfminer.pdfdocument import PDFEncryptionError
 
-from .document import DocumentError, FileError, split_front_matter
+from archive.document import DocumentError, FileError, split_front_matter
 
 KINDS_BY_SUFFIX = {
     ".txt": "text",

@@ -1,5 +1,5 @@
 """A Python reader of the browser search bundle (format 6, search/README.md): the second reader of
-the files archive/search_index.py writes, beside search/archive-search.js.
+the files archive/search/search_index.py writes, beside search/archive-search.js.
 
 Given a built site folder and a query, `Bundle.evaluate_all` returns exactly the documents the
 browser returns, by the same lookups in the same files: 1- and 2-character grams, root records,
@@ -9,9 +9,9 @@ the row. `Bundle.row` and `Bundle.text` give a document's result row and its who
 snippets). The browser's jieba-word bonus is ranking only and is not read here: staff search ranks
 with Whoosh.
 
-The format's layout and constants come from archive/bundle_format.py (the declaration the writer
+The format's layout and constants come from archive/search/bundle_format.py (the declaration the writer
 and base.js's `format` share) and base.js (context, aliases, dates). The query is parsed by
-archive.query.parse_query with the aliases base.js holds. Nothing heavy is imported: staff search
+archive.search.query.parse_query with the aliases base.js holds. Nothing heavy is imported: staff search
 must answer in a fraction of a second.
 
 The index files count lengths in UTF-16 units (what JavaScript strings index); records are read
@@ -26,11 +26,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from archive.bundle_format import (DEAD, DIGIT, EPOCH, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, SEGMENT_FIELDS,
+from archive.search.bundle_format import (DEAD, DIGIT, EPOCH, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, SEGMENT_FIELDS,
                                    SHARD_KINDS, decode_doc_list, decode_varints, expand_runs, key_hash, read_varint,
                                    stored_days)
-from archive.query import Term, parse_query
-from archive.tokenizer import fold
+from archive.search.query import Term, parse_query
+from archive.search.tokenizer import fold
 
 REGISTER = "ArchiveSearch.register("
 ROW = {name: index for index, name in enumerate(ROW_FIELDS)}
@@ -417,7 +417,7 @@ class Bundle:
 
 
 def field_text(row: list, field_name: str) -> str:
-    """A metadata field's folded value from a row, as archive.query.folded_fields makes it."""
+    """A metadata field's folded value from a row, as archive.search.query.folded_fields makes it."""
     if field_name == "title":
         return fold(row[ROW["title"]])
     return fold(row[ROW["doc_number"]]) if row[ROW["doc_number"]] else ""

@@ -30,9 +30,9 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 from mdit_py_cjk_friendly import cjk_friendly
 
-from archive import shown, urls
-from archive.model import Collection, Entry, Site
-from archive.shown import chinese_date
+from archive.site import shown, urls
+from archive.site.model import Collection, Entry, Site
+from archive.site.shown import chinese_date
 
 # Shown on the home page; the full list is on departments/index.html.
 HOME_DEPARTMENTS = 12
@@ -217,7 +217,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     env.globals["terms"] = terms
     env.globals["short_terms"] = short_terms
     env.globals["CSP"] = Markup(CONTENT_SECURITY_POLICY)
-    # What a document page shows is defined once, in archive.shown: its rows and labels.
+    # What a document page shows is defined once, in archive.site.shown: its rows and labels.
     env.globals["shown"] = shown
     return env
 
@@ -363,7 +363,7 @@ def task_departments(entry: Entry) -> list[str]:
     return sorted(counts, key=lambda name: (-counts[name], name))
 
 
-# Columns of the task table as open data: the page's (archive.shown), with each row's area (领域) spelled out.
+# Columns of the task table as open data: the page's (archive.site.shown), with each row's area (领域) spelled out.
 TASK_CSV_COLUMNS = (shown.TASK_COLUMNS[0], "领域", *shown.TASK_COLUMNS[1:])
 
 

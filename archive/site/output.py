@@ -20,9 +20,9 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator
 
-from archive import urls
 from archive.document import ordered_meta
-from archive.model import Site
+from archive.site import urls
+from archive.site.model import Site
 
 # Present in every folder this module built; a folder without it is never replaced or deleted,
 # so a mistyped --out cannot wipe someone's files.

@@ -31,11 +31,12 @@ from archive.document import Document
 
 # Documents are spread over this many shard files by a hash of their path.
 SHARDS = 64
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent
 # The modules whose code decides what a page or open-data file holds (the search modules write
-# their own files and keep their own caches).
-PAGE_MODULES = ("cache", "config", "departments", "document", "model", "output", "pipeline", "render", "shown",
-                "tokenizer", "topics", "urls")
+# their own files and keep their own caches), by their path in the package.
+DOCUMENT_MODULES = ("document.py", "site/model.py")
+PAGE_MODULES = ("config.py", "departments.py", "document.py", "pipeline.py", "search/tokenizer.py", "site/cache.py",
+                "site/model.py", "site/output.py", "site/render.py", "site/shown.py", "site/urls.py", "topics.py")
 # Libraries whose version changes what a page looks like or how a file parses.
 LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "mdit-py-cjk-friendly", "PyYAML")
 
@@ -77,7 +78,7 @@ def _versions() -> str:
 def parser_recipe() -> str:
     """Identifies the code that turns a content file into a Document and its Features."""
     digest = hashlib.sha1(_versions().encode("utf-8"))
-    _digest_files([PACKAGE / "document.py", PACKAGE / "model.py"], digest)
+    _digest_files((PACKAGE / name for name in DOCUMENT_MODULES), digest)
     return digest.hexdigest()
 
 
@@ -89,7 +90,7 @@ def site_recipe(config: Any) -> str:
     values = [(option.key, config.get(option.key)) for option in OPTIONS if not option.key.startswith("paths.")]
     digest.update(repr(values).encode("utf-8"))
     templates = config.path("paths.templates")
-    _digest_files((PACKAGE / f"{name}.py" for name in PAGE_MODULES), digest)
+    _digest_files((PACKAGE / name for name in PAGE_MODULES), digest)
     for path in sorted(p for p in templates.rglob("*") if p.is_file()):
         digest.update(path.relative_to(templates).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     _digest_files([config.path("data.departments"), config.path("data.topics")], digest)

@@ -1,4 +1,4 @@
-"""The browser search bundle (format 6, its layout in archive/bundle_format.py): a suffix array per
+"""The browser search bundle (format 6, its layout in archive/search/bundle_format.py): a suffix array per
 segment of documents, served as static .js pages. Format and reasoning: search/README.md.
 
 In short: every document gets a number (newest first) and one folded text, its metadata, a
@@ -39,16 +39,16 @@ import numpy as np
 import rjsmin
 from pydivsufsort import divsufsort, kasai
 
-from archive import urls
-from archive.bundle_format import (ALPHABET, BITMAP, DEAD, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, RENUMBERED_KINDS, ROW_FIELDS,
-                                   SEGMENT_FIELDS, SHARD_KINDS, WORD_MAX, client_format, day_number, day_runs, key_hash,
-                                   number_runs)
-from archive.cache import read_pickle, write_pickle
 from archive.departments import DepartmentTable
 from archive.document import DOC_TYPES
-from archive.query import SEPARATOR, department_aliases, folded_fields
-from archive.shown import Shown
-from archive.tokenizer import ANALYSIS_VERSION, Segmenter, fold_table_for, segmenter
+from archive.search.bundle_format import (ALPHABET, BITMAP, DEAD, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, RENUMBERED_KINDS, ROW_FIELDS,
+                                   SEGMENT_FIELDS, SHARD_KINDS, WORD_MAX, client_format, day_number, day_runs, key_hash,
+                                   number_runs)
+from archive.search.query import SEPARATOR, department_aliases, folded_fields
+from archive.search.tokenizer import ANALYSIS_VERSION, Segmenter, fold_table_for, segmenter
+from archive.site import urls
+from archive.site.cache import read_pickle, write_pickle
+from archive.site.shown import Shown
 from archive.workers import available_cores, worker_pool
 
 ANALYSIS_FORMAT = 2  # what _analyse returns (2: words as one string)
@@ -64,7 +64,7 @@ TIER_CACHE = "bundle-tiers"  # in the store: built tiers, hard-linked into the s
 TIER_STATE = "bundle-tiers.pickle"  # in the store: the tiers of the last build
 SEGMENT_STATE = "bundle-segments.pickle"  # in the store: the last build's segments and their documents
 CLIENT_FILES = ("archive-search.js", "highlight.js", "search-page.js", "search.css")
-REPO_SEARCH = Path(__file__).resolve().parent.parent / "search"
+REPO_SEARCH = Path(__file__).resolve().parents[2] / "search"
 DOC_END = "\x01"  # between documents in a segment's text; folding drops it, so no query holds it
 SEGMENT_LAYOUT = 4  # what a cached segment's folder holds (its files' names); a change rebuilds every segment
 PART_FILES = 16  # files a segment keeps its records of one kind in (see _tier_files); a power of two

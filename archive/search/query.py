@@ -8,8 +8,8 @@ Both sides read a query the same way:
 * `title:…` and `doc_number:…` (标题：…, 文号：…) look in that field only;
 * an unquoted term that is a department's name or short form also matches the department's
   other names (发改委 finds 区发展改革委) — the one place where a result need not contain the term;
-* terms match as substrings of the folded text (archive.tokenizer.fold) of what the document's
-  page shows (archive.shown): the metadata fields (title, 发文字号, issuer, departments, topics,
+* terms match as substrings of the folded text (archive.search.tokenizer.fold) of what the document's
+  page shows (archive.site.shown): the metadata fields (title, 发文字号, issuer, departments, topics,
   type, …) and everything else, the body first.
 
 `matches` is the reference semantics: the browser index and the staff index must return exactly
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from archive.tokenizer import DROPPED, fold
+from archive.search.tokenizer import DROPPED, fold
 
 # A term written prefix:text looks in one field only; the prefix in English or Chinese, the colon
 # half- or full-width (标题：规划).
@@ -46,7 +46,7 @@ class Term:
 
 def folded_fields(fields: dict[str, list[str]], text: str) -> tuple[dict[str, str], str, str]:
     """(folded value per metadata field, folded metadata field, folded text) of what a page shows
-    (archive.shown.Shown's fields and text)."""
+    (archive.site.shown.Shown's fields and text)."""
     per_field = {key: SEPARATOR.join(fold(v) for v in values) for key, values in fields.items()}
     meta = SEPARATOR.join(value for value in per_field.values() if value)
     return per_field, meta, fold(text)

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Protocol
 
-from archive import urls
 from archive.document import DOC_TYPES, Document, DocumentError, OfDocument, load_document
+from archive.site import urls
 from archive.workers import worker_pool
 
 # How far a related-documents search looks along each shared department, topic or type list
@@ -103,7 +103,7 @@ class Features(NamedTuple):
 
 
 class DocumentCache(Protocol):
-    """Parsed content files kept between builds (archive.cache.DocumentCache implements it)."""
+    """Parsed content files kept between builds (archive.site.cache.DocumentCache implements it)."""
 
     def get(self, path: str, stat: os.stat_result) -> tuple[Document, Features] | None: ...
 

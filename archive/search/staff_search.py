@@ -1,6 +1,6 @@
 """Staff search (`build.py search`): the browser's result set, ranked by Whoosh's BM25F.
 
-* Which documents match is read from the built site's browser bundle by archive.bundle_reader:
+* Which documents match is read from the built site's browser bundle by archive.search.bundle_reader:
   the same files and lookups as search/archive-search.js, so staff search returns exactly the
   browser's set by construction.
 * Whoosh ranks them over jieba search-mode words of the title (boosted) and of the metadata and
@@ -37,11 +37,11 @@ from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.writing import NO_MERGE
 
-from archive import urls
-from archive.bundle_format import day_number
-from archive.bundle_reader import Bundle, BundleError, Evaluation
-from archive.cache import read_pickle, write_pickle
-from archive.tokenizer import fold, fold_with_offsets
+from archive.search.bundle_format import day_number
+from archive.search.bundle_reader import Bundle, BundleError, Evaluation
+from archive.search.tokenizer import fold, fold_with_offsets
+from archive.site import urls
+from archive.site.cache import read_pickle, write_pickle
 from archive.workers import available_cores, worker_pool
 
 SCHEMA_VERSION = "9"
@@ -120,8 +120,8 @@ class StaffUpdate:
                  background: bool = True) -> None:
         # The build side's modules load here: the query side (search) must start fast without them.
         from archive.departments import DepartmentTable
-        from archive.search_index import alias_groups, analysis_salt
-        from archive.tokenizer import segmenter
+        from archive.search.search_index import alias_groups, analysis_salt
+        from archive.search.tokenizer import segmenter
 
         self.index_dir, self.site_dir = Path(index_dir), Path(site_dir)
         table = DepartmentTable.load(config.path("data.departments"))
@@ -169,7 +169,7 @@ class StaffUpdate:
             if missing:
                 # Documents whose words the bundle's cache no longer had: cut them now (rare; jieba
                 # loads for them).
-                from archive.search_index import document_words
+                from archive.search.search_index import document_words
                 docs = [self.fresh[doc_id] for doc_id in missing]
                 _update_whoosh(self.folder, rebuild=False, removed=[], fresh=(
                     (doc.id, _ranked(doc.title, document_words(self.tokenizer, doc.fields, doc.text),
@@ -208,7 +208,7 @@ def _write(folder: Path, rebuild: bool, removed: list[str], fresh: list[tuple[st
     """Write the fresh documents ((id, content hash, title, file path), bundle order) with the words
     the bundle's build cached for them, and delete the removed ones; returns the ids of fresh
     documents with no cached words, left for the caller. Runs in a worker process or in the build's."""
-    from archive.search_index import cached_words
+    from archive.search.search_index import cached_words
 
     missing: list[str] = []
 

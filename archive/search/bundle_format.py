@@ -1,6 +1,6 @@
 """The browser bundle's layout and constants, declared once.
 
-archive/search_index.py writes the bundle; search/archive-search.js (and any Python reader) reads
+archive/search/search_index.py writes the bundle; search/archive-search.js (and any Python reader) reads
 it. Everything both sides must agree on is here and goes into base.js as `format`
 (`client_format()`), so the JavaScript holds no copy of a constant, a record kind or a row
 position: it reads them from the bundle it is given. Encodings (varints, document lists) are
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from archive.query import FIELD_PREFIXES, FIELD_COLONS, MINUS, QUOTES, SEPARATOR
-from archive.tokenizer import DROPPED
+from archive.search.query import FIELD_PREFIXES, FIELD_COLONS, MINUS, QUOTES, SEPARATOR
+from archive.search.tokenizer import DROPPED
 
 FORMAT_VERSION = 6
 # Base-64 digits of varints (5 bits a character, the 6th meaning 'more') and of bitmaps.
@@ -77,7 +77,7 @@ def day_number(date: str | None) -> int | None:
     return (dt.date.fromisoformat(date) - EPOCH).days if date else None
 
 
-# Decoding, in plain Python (the writer's numpy encoders are in archive/search_index.py).
+# Decoding, in plain Python (the writer's numpy encoders are in archive/search/search_index.py).
 DIGIT = {char: value for value, char in enumerate(ALPHABET)}
 
 
