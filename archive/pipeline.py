@@ -7,6 +7,7 @@ linked from the previous site into the new one, which is still built aside and s
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import ctypes.util
@@ -15,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from tqdm import tqdm
 
@@ -148,9 +149,9 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
                 # few pages forks none, and the collection costs 0.1 s at 10,000 documents).
                 if len(todo) >= PARALLEL_MIN_PAGES:
                     _release_memory()
-                # A core is left to the staff index's writer: sharing every core with it made the
-                # rendering, and so the whole build, longer.
-                _produce(site, renderer, writer, todo, max(1, workers - staff.in_background), progress)
+                # A core is left to the staff index's writer while it writes: sharing every core with
+                # it made the rendering, and so the whole build, longer.
+                _produce(site, renderer, writer, todo, workers, lambda: max(1, workers - staff.in_background), progress)
                 report.rendered = len(todo)
                 for page in renderer.summary_pages(site):
                     writer.write(page.url, page.text)
@@ -185,9 +186,12 @@ _WORK: dict[str, Any] = {}
 
 
 def _produce(site: model.Site, renderer: Renderer, writer: SiteWriter, todo: list[Planned], workers: int,
-             progress: bool) -> None:
+             free: Callable[[], int], progress: bool) -> None:
     """Render the planned pages and data files in todo into the writer, in worker processes when
-    there are many: each forked worker sees the assembled site as it is and writes its own files."""
+    there are many: each forked worker sees the assembled site as it is and writes its own files.
+    At most free() chunks are rendered at once, asked again after each one: the cores the staff
+    index's writer leaves (at 100,000 documents it finished long before the pages, which had
+    rendered on one core meanwhile and went on doing so)."""
     _WORK.update(site=site, renderer=renderer, writer=writer, todo=todo, collections=list(site.collections()))
     try:
         bar = _progress(len(todo), len(site.entries), progress)
@@ -197,9 +201,13 @@ def _produce(site: model.Site, renderer: Renderer, writer: SiteWriter, todo: lis
             # process. build() thaws them at its end.
             gc.freeze()
             with worker_pool(workers) as pool:
-                chunks = range(0, len(todo), RENDER_CHUNK)
-                for done in pool.imap_unordered(_produce_chunk, chunks):
-                    bar.update(done)
+                running: collections.deque = collections.deque()
+                for start in range(0, len(todo), RENDER_CHUNK):
+                    while running and len(running) >= free():
+                        bar.update(running.popleft().get())
+                    running.append(pool.apply_async(_produce_chunk, (start,)))
+                while running:
+                    bar.update(running.popleft().get())
         else:
             for start in range(0, len(todo), RENDER_CHUNK):
                 bar.update(_produce_chunk(start))

@@ -1,6 +1,8 @@
 """pipeline.build end to end on the fixture root, and the local server."""
 
 import threading
+import time
+import types
 import urllib.request
 from pathlib import Path
 
@@ -203,6 +205,42 @@ def test_worker_processes_build_the_same_site(tmp_path, content_copy, monkeypatc
     report = pipeline.build(site_config(tmp_path), content_dir=content_copy, out_dir=parallel, progress=False, workers=2)
     assert report.exit_code == 0
     assert tree(parallel) == tree(serial)
+
+
+CHUNK_LOG: list[Path] = []  # where slow_chunk records each chunk's run (set by the test below)
+
+
+def slow_chunk(start: int) -> int:
+    """A render chunk that takes a while and records when it ran (in a worker process)."""
+    began = time.monotonic()
+    time.sleep(0.15)
+    (CHUNK_LOG[0] / str(start)).write_text(f"{began} {time.monotonic()}")
+    return 1
+
+
+def test_the_render_runs_no_more_chunks_at_once_than_the_cores_left_free(tmp_path, monkeypatch):
+    """While the staff index's writer holds a core the pages render one chunk at a time; once it is
+    done, on every core."""
+    CHUNK_LOG[:] = [tmp_path]
+    monkeypatch.setattr(pipeline, "_produce_chunk", slow_chunk)
+    monkeypatch.setattr(pipeline, "RENDER_CHUNK", 1)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_PAGES", 1)
+    asked = []
+
+    def free() -> int:
+        asked.append(1)
+        return 1 if len(asked) <= 4 else 2  # the writer is done after the fifth chunk started
+
+    site = types.SimpleNamespace(entries=[], collections=lambda: [])
+    pipeline._produce(site, None, None, list(range(10)), 2, free, progress=False)
+    runs = {int(p.name): tuple(map(float, p.read_text().split())) for p in tmp_path.iterdir()}
+    assert sorted(runs) == list(range(10))
+
+    def overlap(a: int, b: int) -> bool:
+        return runs[a][0] < runs[b][1] and runs[b][0] < runs[a][1]
+
+    assert not any(overlap(a, b) for a in range(5) for b in range(a + 1, 5))
+    assert any(overlap(a, b) for a in range(4, 10) for b in range(a + 1, 10))
 
 
 def test_a_rebuild_works_out_the_shown_text_of_changed_documents_only(tmp_path, content_copy, monkeypatch):

@@ -155,8 +155,8 @@ class StaffUpdate:
 
     @property
     def in_background(self) -> bool:
-        """Whether a process of its own is writing the index now (it takes a core)."""
-        return self._pool is not None
+        """Whether a process of its own is writing the index now (it takes a core until it is done)."""
+        return self._pool is not None and not self._pending.ready()
 
     def finish(self) -> None:
         """Wait for the index (or write it now), put it in place, then record what it holds."""
