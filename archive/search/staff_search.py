@@ -261,7 +261,11 @@ def _update_whoosh(folder: Path, *, rebuild: bool, removed: list[str],
     else:
         index = whoosh_index.open_dir(folder)
     for number, batch in enumerate(_batches(fresh)):
-        writer = index.writer(limitmb=WRITER_MB)
+        # Segments as plain files, not Whoosh's compound file: a reader copies each part of a
+        # compound file it opens into memory (its BufferFile reads the mapped file into a BytesIO),
+        # every posting of every segment on every search (0.9 GB and 0.35 s of a 1.3 s search at
+        # 100,000 documents); plain files are read where asked.
+        writer = index.writer(limitmb=WRITER_MB, compound=False)
         add = writer.add_document if rebuild else writer.update_document
         try:
             for doc_id in removed if number == 0 else ():
