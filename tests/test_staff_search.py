@@ -256,6 +256,18 @@ def test_edits_merge_their_own_small_segments_and_leave_the_batches(tmp_path, mo
         assert {item["id"] for item in search(tmp_path / "index", query, limit=None)["results"]} == oracle.ids(query)
 
 
+def test_segments_are_written_as_plain_files_not_compound_ones(tmp_path):
+    """Whoosh's reader copies every part of a compound segment file it opens into memory (postings
+    included, on every search); plain files are read where a search asks."""
+    site = load_site(CONTENT)
+    rebuild(site, tmp_path)
+    site.entries[2].doc.body += "\n\n一处修改。"
+    rebuild(site, tmp_path)  # an edit's segment too
+    files = [path.name for path in (tmp_path / "index" / staff_search.WHOOSH_DIR).iterdir()]
+    assert not [name for name in files if name.endswith(".seg")]
+    assert len([name for name in files if name.endswith(".pst")]) >= 2
+
+
 def test_batches_hold_whole_documents_up_to_the_posting_budget(monkeypatch):
     monkeypatch.setattr(staff_search, "BATCH_POSTINGS", 10)
     documents = [(f"d{n}", ("a b", " ".join("w" * (n + 1) for _ in range(n)), "")) for n in range(1, 12)]
