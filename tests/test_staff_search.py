@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import whoosh.searching
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
 from support import CONTENT, Oracle, build, load_site  # noqa: E402
@@ -64,6 +65,36 @@ def test_filters_narrow_the_matches(built):
     assert search(index_dir, "发展", limit=3)["total"] == everything["total"]
     assert len(search(index_dir, "发展", limit=3)["results"]) == 3
     assert "篇文件" in format_results(by_year)
+
+
+QUERIES = ["发展", "营商环境", "会", "通知", "发改委", "区政府", "2020", "工作 -招商", "建设", "的"]
+
+
+def test_a_first_page_is_the_head_of_the_whole_ranking(built, monkeypatch):
+    """A first page comes from Whoosh's top-N search per count of metadata hits; it is exactly the
+    whole ranking's head, ties (newer first) and documents no query word occurs in included."""
+    _, index_dir, _ = built
+    asked = []
+    search_with = whoosh.searching.Searcher.search
+    monkeypatch.setattr(whoosh.searching.Searcher, "search",
+                        lambda self, q, **kw: asked.append(kw.get("limit")) or search_with(self, q, **kw))
+    for_pages = []
+    # With a margin of 1 the last document asked for is the limit-th, a tie at the edge: the count
+    # is scored whole.
+    for margin in (staff_search.PAGE_MARGIN, 1):
+        monkeypatch.setattr(staff_search, "PAGE_MARGIN", margin)
+        for query in QUERIES:
+            whole = [(item["id"], item["score"]) for item in search(index_dir, query, limit=None)["results"]]
+            for limit in range(1, 13):
+                asked.clear()
+                page = search(index_dir, query, limit=limit)
+                for_pages += asked
+                assert [(item["id"], item["score"]) for item in page["results"]] == whole[:limit], (query, limit)
+                assert page["total"] == len(whole)
+    # Every way a page is made was taken: a count's best PAGE_MARGIN x limit, a count scored whole
+    # when scores tie at its edge, and (会: no word) documents without a word filling the page.
+    assert 2 in for_pages and None in for_pages
+    assert {item["score"] for item in search(index_dir, "会", limit=3)["results"]} == {3.0}
 
 
 def test_a_missing_index_is_a_search_error(tmp_path):
