@@ -31,7 +31,7 @@ from typing import Any, Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.query import Or
+from whoosh.query import DefaultOr
 from whoosh.query import Term as WhooshTerm
 from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
@@ -350,7 +350,10 @@ def _best_first(searcher, words: list[tuple[str, str]], docs: list[int], docnums
     documents was 0.4 s of a 1 s command. It is exact: a count's best PAGE_MARGIN x limit are asked
     for, and unless the last of them ties with the limit-th (then that count is scored whole),
     every document that can be among its best `limit` is there."""
-    query = Or([WhooshTerm(name, word) for name, word in words]) if words else None
+    # DefaultOr, Whoosh's union as a tree of matchers: its plain Or preloads every posting of a
+    # query of more than two words over segments of under 5,000 documents, which leaves a top-N
+    # search nothing to skip (营商环境 at 100,000: 0.31 s against 0.06 s).
+    query = DefaultOr([WhooshTerm(name, word) for name, word in words]) if words else None
     numbers = {d: docnum for docnum, d in docnums.items()}
 
     def top(group: list[int], count: int | None) -> list[tuple[float, int]]:
