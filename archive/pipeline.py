@@ -252,8 +252,8 @@ def _frozen_stages() -> Iterator[None]:
 
 
 def _release_memory() -> None:
-    """Hand the memory the search bundle freed back to the system before the staff index takes its
-    own: glibc keeps freed heap pages, and at 10,000 documents they were the build's peak."""
+    """Hand the memory the search bundle freed back to the system before the render workers are
+    forked: glibc keeps freed heap pages, and at 10,000 documents they were the build's peak."""
     gc.collect()
     try:
         ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)

@@ -11,7 +11,7 @@ import pytest
 from archive.config import load_config
 from archive.document import load_document
 from archive.ingest.convert import (FAILED, KEPT, REVIEW_NAME, UNCHANGED, WRITTEN, id_from_source_name, ingest,
-                            read_review_list)
+                                    read_review_list)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "sources"

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from archive.search.bundle_format import (DEAD, DIGIT, EPOCH, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, SEGMENT_FIELDS,
-                                   SHARD_KINDS, decode_doc_list, decode_varints, expand_runs, key_hash, read_varint,
-                                   stored_days)
+                                          SHARD_KINDS, decode_doc_list, decode_varints, expand_runs, key_hash, read_varint,
+                                          stored_days)
 from archive.search.query import Term, parse_query
 from archive.search.tokenizer import fold
 

@@ -42,8 +42,8 @@ from pydivsufsort import divsufsort, kasai
 from archive.departments import DepartmentTable
 from archive.document import DOC_TYPES
 from archive.search.bundle_format import (ALPHABET, BITMAP, DEAD, FORMAT_VERSION, PAGE_KIND, RECORD_KINDS, RENUMBERED_KINDS, ROW_FIELDS,
-                                   SEGMENT_FIELDS, SHARD_KINDS, WORD_MAX, client_format, day_number, day_runs, key_hash,
-                                   number_runs)
+                                          SEGMENT_FIELDS, SHARD_KINDS, WORD_MAX, client_format, day_number, day_runs, key_hash,
+                                          number_runs)
 from archive.search.query import SEPARATOR, department_aliases, folded_fields
 from archive.search.tokenizer import ANALYSIS_VERSION, Segmenter, fold_table_for, segmenter
 from archive.site import urls

@@ -331,11 +331,11 @@ def _query_words(reader, evaluation: Evaluation, group_of) -> list[tuple[str, st
 
 
 def _docnums(reader, wanted: dict[str, int]) -> dict[int, int]:
-    """Whoosh document number -> result number of the wanted documents (id -> result number)."""
+    """Result number -> Whoosh document number of the wanted documents (id -> result number)."""
     # The id column in one pass (read document by document, 0.9 s at 100,000); a replaced
     # document's old version keeps its id, so deleted numbers are skipped.
     deleted = reader.is_deleted if reader.has_deletions() else None
-    return {docnum: wanted[doc_id] for docnum, doc_id in enumerate(reader.column_reader("id"))
+    return {wanted[doc_id]: docnum for docnum, doc_id in enumerate(reader.column_reader("id"))
             if doc_id in wanted and not (deleted and deleted(docnum))}
 
 
@@ -343,7 +343,7 @@ def _best_first(searcher, words: list[tuple[str, str]], docs: list[int], docnums
                 in_meta: Counter, limit: int | None) -> list[tuple[float, int]]:
     """(score, result number) of the best `limit` of docs (all of them for None), best first and
     newer first on ties: BM25F of the query's words (0 where none occurs) plus META_BONUS per term
-    the document's metadata holds.
+    the document's metadata holds. docnums: result number -> Whoosh document number.
 
     A first page is taken, for each count of metadata hits, from Whoosh's top-N search, which skips
     the blocks of postings that cannot enter it: scoring all 95,000 matches of 发展 at 100,000
@@ -354,22 +354,22 @@ def _best_first(searcher, words: list[tuple[str, str]], docs: list[int], docnums
     # query of more than two words over segments of under 5,000 documents, which leaves a top-N
     # search nothing to skip (营商环境 at 100,000: 0.31 s against 0.06 s).
     query = DefaultOr([WhooshTerm(name, word) for name, word in words]) if words else None
-    numbers = {d: docnum for docnum, d in docnums.items()}
 
     def top(group: list[int], count: int | None) -> list[tuple[float, int]]:
-        allow = {numbers[d] for d in group if d in numbers}
+        allow = {docnums[d]: d for d in group if d in docnums}
         if query is None or not allow:
             return []
-        return [(score, docnums[docnum]) for score, docnum in searcher.search(query, limit=count, filter=allow).top_n]
+        return [(score, allow[docnum]) for score, docnum in searcher.search(query, limit=count, filter=set(allow)).top_n]
 
     def best(scores: dict[int, float], pool: Iterable[int]) -> list[tuple[float, int]]:
-        def key(d: int) -> tuple[float, int]:
-            return -(scores.get(d, 0.0) + META_BONUS * in_meta[d]), d
-        order = sorted(pool, key=key) if limit is None else heapq.nsmallest(limit, pool, key=key)
-        return [(-key(d)[0], d) for d in order]
+        def score(d: int) -> float:
+            return scores.get(d, 0.0) + META_BONUS * in_meta[d]
+        order = sorted(pool, key=lambda d: (-score(d), d)) if limit is None else \
+            heapq.nsmallest(limit, pool, key=lambda d: (-score(d), d))
+        return [(score(d), d) for d in order]
 
     if limit is None:
-        return best(dict((d, score) for score, d in top(docs, None)), docs)
+        return best({d: score for score, d in top(docs, None)}, docs)
     by_hits: dict[int, list[int]] = {}
     for d in docs:
         by_hits.setdefault(in_meta[d], []).append(d)
@@ -437,14 +437,12 @@ def search(index_dir: Path, query: str, *, site_dir: Path | None = None, year: i
         wanted = {bundle.row(d)["id"]: d for d in docs}
     positive = [(term, hits) for term, hits in evaluation.results if not term.exclude]
     with whoosh_index.open_dir(index_dir / WHOOSH_DIR).searcher(weighting=BM25F()) as searcher:
-        docnums = _docnums(searcher.reader(), wanted) if docs else {}
+        reader = searcher.reader()
+        docnums = _docnums(reader, wanted) if docs else {}
         in_meta = Counter(d for _, hits in positive for d, hit in hits.items() if hit.meta)
-        words = _query_words(searcher.reader(), evaluation, bundle.group) if docnums else []
+        words = _query_words(reader, evaluation, bundle.group) if docnums else []
         shown = _best_first(searcher, words, docs, docnums, in_meta, limit)
-        paths = dict.fromkeys((d for _, d in shown), "")
-        for docnum, d in docnums.items():
-            if d in paths:
-                paths[d] = searcher.stored_fields(docnum)["path"]
+        paths = {d: searcher.stored_fields(docnums[d])["path"] if d in docnums else "" for _, d in shown}
     needles = [alternative for term, _ in positive for alternative in term.alternatives]
     results = []
     for score, d in shown:
