@@ -64,6 +64,21 @@ def test_collections_list_documents_newest_first(site):
     assert ids(minutes.entries) == ["cn-2024-minutes-73", "cn-2024-minutes-70"]
 
 
+def test_documents_per_year_count_every_year_between_the_first_and_last_and_leave_undated_out(site):
+    counted = {}
+    for entry in site.entries:
+        if entry.date:
+            counted[int(entry.date[:4])] = counted.get(int(entry.date[:4]), 0) + 1
+    assert site.per_year() == [(year, counted.get(year, 0)) for year in range(2018, 2025)]
+    assert site.per_year()[3] == (2021, 0)
+    for collection in site.collections():
+        dated = [int(entry.date[:4]) for entry in collection.entries if entry.date]
+        expected = [(year, dated.count(year)) for year in range(min(dated), max(dated) + 1)] if dated else []
+        assert collection.per_year() == expected, collection.label
+    undated = next(c for c in site.years if c.label == "日期不详")
+    assert undated.entries and undated.per_year() == []
+
+
 def test_a_department_page_collects_its_documents_agenda_items_and_tasks(site):
     office = next(c for c in site.departments if c.slug == "qufuban")
     assert "cn-2024-minutes-70" in ids(office.entries)
