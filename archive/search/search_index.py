@@ -1115,7 +1115,7 @@ def build_bundle(documents: list[Shown], departments: DepartmentTable, tokenizer
         tier_rows.append([tier["key"], *info["files"]])
     facet_docs: dict[str, dict[str, list[int]]] = {"type": {}, "department": {}, "topic": {}}
     for number, doc in enumerate(documents):
-        for facet, labels in (("type", [doc.doc_type]), ("department", doc.fields["departments"]), ("topic", doc.fields["topics"])):
+        for facet, labels in (("type", [doc.doc_type]), ("department", doc.department_labels), ("topic", doc.topic_labels)):
             for label in dict.fromkeys(labels):
                 facet_docs[facet].setdefault(label, []).append(number)
     rank = {d.name: i for i, d in enumerate(departments)}
