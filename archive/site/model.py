@@ -539,6 +539,11 @@ def _department_group(dept: Any, name: str) -> str:
     return DEPARTMENT_GROUPS[0] if _LEADING_ORGAN.search(name) else DEPARTMENT_GROUPS[4]
 
 
+def _collections(terms: list[Term]) -> list[Collection]:
+    """The linked terms' collections, each once, in order."""
+    return list(dict.fromkeys([term.collection for term in terms if term.collection is not None]))
+
+
 def _unique(terms: list[Term]) -> list[Term]:
     """Linked terms, each collection once (a document naming a body twice is filed once)."""
     seen: set[int] = set()
@@ -562,34 +567,29 @@ def _link_related(entries: list[Entry], found: list[Features], count: int, worke
     and type list the document is on; each candidate scores for shared departments and topics and
     for text overlap. The work per document is bounded, so the whole pass is linear in documents."""
     rank = {id(entry): position for position, entry in enumerate(entries)}
-    bit_of: dict[int, int] = {}  # id(collection) -> its bit in the department and topic masks
+    bit_of: dict[Collection, int] = {}  # its bit in the department and topic masks
 
-    def mask(terms: list[Term]) -> int:
+    def mask(collections: Iterable[Collection]) -> int:
         value = 0
-        for term in terms:
-            value |= 1 << bit_of.setdefault(id(term.collection), len(bit_of))
+        for collection in collections:
+            value |= 1 << bit_of.setdefault(collection, len(bit_of))
         return value
 
     department_masks: list[int] = []
     topic_masks: list[int] = []
     # The lists each document walks; a work report names dozens of bodies: its first few departments
     # and topics are enough.
-    walked: list[set[int]] = []
-    lists: dict[int, Collection] = {}
+    walked: list[set[Collection]] = []
     for entry in entries:
-        departments, topics = _unique(entry.departments), _unique(entry.topics)
+        departments, topics = _collections(entry.departments), _collections(entry.topics)
         department_masks.append(mask(departments))
         topic_masks.append(mask(topics))
-        mine = [term.collection for term in departments[:RELATED_LISTS] + topics[:RELATED_LISTS]] + [entry.type]
-        walked.append({id(collection) for collection in mine})
-        lists.update((id(collection), collection) for collection in mine)
-    # Where each document stands on each list it walks: (ranks of the list's members, its index there).
-    walks: list[list[tuple[list[int], int]]] = [[] for _ in entries]
-    for key, collection in lists.items():
-        ranks = [rank[id(member)] for member in collection.entries]
-        for index, position in enumerate(ranks):
-            if key in walked[position]:
-                walks[position].append((ranks, index))
+        walked.append({*departments[:RELATED_LISTS], *topics[:RELATED_LISTS], entry.type})
+    # Where each document stands on each list it walks: (ranks of the list's members, its index
+    # there). A list's members are in rank order (see _Indexer.file), so the index is a bisection.
+    ranks_of = {collection: list(map(rank.__getitem__, map(id, collection.entries))) for collection in set().union(*walked)}
+    walks = [[(ranks_of[collection], bisect.bisect_left(ranks_of[collection], position)) for collection in mine]
+             for position, mine in enumerate(walked)]
 
     _RELATED.update(walks=walks, bits=[feature.bits for feature in found], sizes=[feature.size for feature in found],
                     departments=department_masks, topics=topic_masks, count=count)
