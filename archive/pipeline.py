@@ -27,7 +27,7 @@ from archive.site import cache, model, shown, urls
 from archive.site.output import OutputError, SiteWriter, catalog, document_data, read_marker
 from archive.site.render import Planned, Renderer
 from archive.topics import TopicRules
-from archive.workers import available_cores, worker_pool
+from archive.workers import available_cores, collector_paused, worker_pool
 
 # Below this many documents a build takes a few seconds and a progress bar is only noise.
 PROGRESS_MIN_DOCUMENTS = 500
@@ -104,8 +104,9 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
         loaded, problems = model.read_content(content_dir, documents, workers)
         gc.freeze()
         clock.lap("load")
-        site = model.assemble([doc for doc, _ in loaded], config, departments, topics,
-                              {doc.id: found for doc, found in loaded}, workers)
+        with collector_paused():
+            site = model.assemble([doc for doc, _ in loaded], config, departments, topics,
+                                  {doc.id: found for doc, found in loaded}, workers)
         del loaded
         gc.freeze()
         clock.lap("assemble")
@@ -125,16 +126,18 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
                 recipe = cache.site_recipe(config)
                 manifest = cache.PageManifest(folder)
                 previous = manifest.load(recipe, read_marker(out_dir))
-                planned = renderer.plan(site) + [
-                    Planned(urls.document_data_url(entry.doc), entry.digest, ("data", index))
-                    for index, entry in enumerate(site.entries)]
+                with collector_paused():
+                    planned = renderer.plan(site) + [
+                        Planned(urls.document_data_url(entry.doc), entry.digest, ("data", index))
+                        for index, entry in enumerate(site.entries)]
                 clock.lap("plan")
                 todo = [page for page in planned if previous.get(page.url) != page.fingerprint or not writer.reuse(page.url)]
                 report.reused = len(planned) - len(todo)
                 clock.lap("reuse")
                 # What each page shows, as text: both indexes read it, worked out once.
                 shown_keys = cache.ShownKeys(folder)
-                searched = shown.shown_documents(site, shown_keys.load(recipe))
+                with collector_paused():
+                    searched = shown.shown_documents(site, shown_keys.load(recipe))
                 gc.freeze()
                 # The staff index starts once the bundle has every document's words (when many
                 # documents changed, in a process of its own while the tiers are grouped and the

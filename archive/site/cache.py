@@ -17,17 +17,16 @@ Cache files are pickles: the folder is the builder's own, never input from elsew
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import importlib.metadata
 import os
 import pickle
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from archive.config import OPTIONS
 from archive.document import Document
+from archive.workers import collector_paused
 
 # Documents are spread over this many shard files by a hash of their path.
 SHARDS = 64
@@ -110,24 +109,10 @@ def read_pickle(path: Path) -> Any:
     """The pickled value, or None when the file is missing or unreadable (any unpickling error:
     a cache from other code may fail in many ways, and every one of them just means no cache)."""
     try:
-        with open(path, "rb") as handle, _collector_paused():
+        with open(path, "rb") as handle, collector_paused():
             return pickle.load(handle)
     except Exception:
         return None
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Unpickling (and making documents of what was unpickled) creates containers only, none of them
-    garbage yet, and each few hundred of them set off a pass of the cyclic collector over all of
-    them: most of the collector's time in a rebuild of 10,000 documents."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class DocumentCache:
@@ -148,7 +133,7 @@ class DocumentCache:
             stored = read_pickle(self.folder / f"{number:02d}.pickle")
             valid = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.recipe
             try:
-                with _collector_paused():
+                with collector_paused():
                     self._shards[number] = {key: (stamp, Document(meta, body.decode("utf-8"), Path(path)), features)
                                             for key, (stamp, meta, body, path, features) in stored[1].items()} if valid else {}
             except (TypeError, ValueError, AttributeError):
