@@ -24,7 +24,7 @@ from archive.config import ConfigError
 from archive.departments import DataError, DepartmentTable
 from archive.search import search_index, staff_search
 from archive.site import cache, model, shown, urls
-from archive.site.output import OutputError, SiteWriter, catalog, document_data, read_marker
+from archive.site.output import OutputError, SiteWriter, catalog, catalog_lines, document_data, read_marker
 from archive.site.render import Planned, Renderer
 from archive.topics import TopicRules
 from archive.workers import available_cores, collector_paused, worker_pool
@@ -135,7 +135,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
                 report.reused = len(planned) - len(todo)
                 clock.lap("reuse")
                 # What each page shows, as text: both indexes read it, worked out once.
-                shown_keys = cache.ShownKeys(folder)
+                shown_keys = cache.Memo(folder, "shown-keys")
                 with collector_paused():
                     searched = shown.shown_documents(site, shown_keys.load(recipe))
                 gc.freeze()
@@ -160,7 +160,9 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
                     writer.write(page.url, page.text)
                     report.rendered += 1
                 report.pages = report.rendered + report.reused - len(site.entries)  # less the open-data files
-                for url, data in catalog(site):
+                catalog_memo = cache.Memo(folder, "catalog-lines")
+                lines = catalog_lines(site, catalog_memo.load(recipe))
+                for url, data in catalog(site, lines):
                     writer.write(url, data)
                 writer.copy_tree(config.path("paths.static"), urls.STATIC)
                 clock.lap("render")
@@ -175,6 +177,7 @@ def build(config: Any, *, content_dir: Path | None = None, out_dir: Path | None 
             report.written = True
             manifest.save(recipe, token, fingerprints)
             shown_keys.save(recipe, {doc.identity: doc.key for doc in searched})
+            catalog_memo.save(recipe, lines)
             documents.save()
             clock.lap("cache")
             staff.finish()

@@ -261,6 +261,6 @@ def test_a_rebuild_works_out_the_shown_text_of_changed_documents_only(tmp_path, 
     tables = DepartmentTable.load(config.path("data.departments")), TopicRules.load(config.path("data.topics"))
     site = model.assemble([doc for doc, _ in loaded], config, *tables, {doc.id: found for doc, found in loaded})
     fresh = {doc.id: doc.key for doc in shown.shown_documents(site)}
-    known = cache.ShownKeys(cache.configured_cache_dir(config, out)).load(cache.site_recipe(config))
+    known = cache.Memo(cache.configured_cache_dir(config, out), "shown-keys").load(cache.site_recipe(config))
     reused = {doc.id: doc.key for doc in shown.shown_documents(site, known)}
     assert len(known) == len(fresh) and reused == fresh

@@ -204,19 +204,25 @@ class PageManifest:
         write_pickle(self.path, {"recipe": recipe, "token": token, "pages": pages})
 
 
-class ShownKeys:
-    """The content hash (shown.Shown.key) of what each document's page shows, by the document's
-    Entry.digest and URL, from the last build with the same recipe: a rebuild works out the shown
-    text only of the documents it indexes again (at 10,000 documents, all of them cost 1.4 s)."""
+class Memo:
+    """Values worked out from one document alone, by its shown.identity (content digest and URL),
+    from the last build with the same recipe, so that a rebuild works them out only for documents
+    that changed: the content hash of what each page shows (shown.Shown.key; all of them cost 1.4 s
+    at 10,000 documents) and each document's catalog line (output.catalog_lines)."""
 
-    def __init__(self, folder: Path):
-        self.path = Path(folder) / "shown-keys.pickle"
+    def __init__(self, folder: Path, name: str):
+        self.path = Path(folder) / f"{name}.pickle"
+        self._loaded: dict[str, Any] = {}
 
-    def load(self, recipe: str) -> dict[str, str]:
+    def load(self, recipe: str) -> dict[str, Any]:
         stored = read_pickle(self.path)
-        if not (isinstance(stored, dict) and stored.get("recipe") == recipe and isinstance(stored.get("keys"), dict)):
+        if not (isinstance(stored, dict) and stored.get("recipe") == recipe and isinstance(stored.get("values"), dict)):
             return {}
-        return stored["keys"]
+        self._loaded = stored["values"]
+        return stored["values"]
 
-    def save(self, recipe: str, keys: dict[str, str]) -> None:
-        write_pickle(self.path, {"recipe": recipe, "keys": keys})
+    def save(self, recipe: str, values: dict[str, Any]) -> None:
+        """Keep values (only those of this build's documents) unless they are what was loaded."""
+        if values != self._loaded:
+            write_pickle(self.path, {"recipe": recipe, "values": values})
+            self._loaded = values

@@ -23,6 +23,7 @@ from typing import Any, Iterator
 from archive.document import ordered_meta
 from archive.site import urls
 from archive.site.model import Site
+from archive.site.shown import identity
 
 # Present in every folder this module built; a folder without it is never replaced or deleted,
 # so a mistyped --out cannot wipe someone's files.
@@ -182,16 +183,36 @@ def document_data(entry: Any) -> bytes:
     return dumps(ordered_meta(entry.meta))
 
 
-def catalog(site: Site) -> Iterator[tuple[str, bytes]]:
-    """(url, bytes) of the catalog as JSON (one document a line) and as CSV."""
-    # The whole catalog is written every build: json's C encoder does it only without indent.
-    records = [_record(entry) for entry in site.entries]
-    lines = [json.dumps(record, ensure_ascii=False, sort_keys=True) for record in records]
-    yield urls.CATALOG_JSON, ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
+def catalog_lines(site: Site, known: dict[str, tuple[str, str]] | None = None) -> dict[str, tuple[str, str]]:
+    """Each document's catalog line as JSON and row as CSV, newest first, by shown.identity (they
+    follow from the document alone); those in known, from the last build, are not made again: all
+    of them were 3.6 s of a rebuild at 100,000 documents."""
+    known = known or {}
+    lines: dict[str, tuple[str, str]] = {}
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(CATALOG_FIELDS)
-    for record in records:
-        writer.writerow(["；".join(v) if isinstance(v, list) else (v or "") for v in (record[f] for f in CATALOG_FIELDS)])
+    for entry in site.entries:
+        key = identity(entry)
+        line = known.get(key)
+        if line is None:
+            record = _record(entry)
+            writer.writerow(["；".join(v) if isinstance(v, list) else (v or "") for v in (record[f] for f in CATALOG_FIELDS)])
+            line = (_CATALOG_JSON.encode(record), text.getvalue())
+            text.seek(0)
+            text.truncate()
+        lines[key] = line
+    return lines
+
+
+# The whole catalog is written every build: json's C encoder does it only without indent.
+_CATALOG_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+def catalog(site: Site, lines: dict[str, tuple[str, str]] | None = None) -> Iterator[tuple[str, bytes]]:
+    """(url, bytes) of the catalog as JSON (one document a line) and as CSV, from catalog_lines."""
+    made = list((lines if lines is not None else catalog_lines(site)).values())
+    yield urls.CATALOG_JSON, ("[\n" + ",\n".join(line for line, _ in made) + "\n]\n").encode("utf-8")
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\r\n").writerow(CATALOG_FIELDS)
     # The byte-order mark makes spreadsheet programs on Windows read the Chinese as UTF-8.
-    yield urls.CATALOG_CSV, ("\ufeff" + text.getvalue()).encode("utf-8")
+    yield urls.CATALOG_CSV, ("\ufeff" + header.getvalue() + "".join(row for _, row in made)).encode("utf-8")

@@ -267,7 +267,7 @@ def shown(entry: Any, known_key: str | None = None) -> Shown:
 def shown_documents(site: Any, known: dict[str, str] | None = None) -> list[Shown]:
     """Every document of the site as search sees it, newest first (by the date lists order it by),
     undated last: search's order. known: content hashes by Shown.identity from the last build with
-    the same recipe (cache.ShownKeys)."""
+    the same recipe (cache.Memo)."""
     entries = sorted((e for e in site.entries if e.sort_date), key=lambda e: e.id)
     entries.sort(key=lambda e: e.sort_date, reverse=True)
     entries += sorted((e for e in site.entries if not e.sort_date), key=lambda e: e.id)
