@@ -225,4 +225,4 @@ class Memo:
         """Keep values (only those of this build's documents) unless they are what was loaded."""
         if values != self._loaded:
             write_pickle(self.path, {"recipe": recipe, "values": values})
-            self._loaded = values
+        self._loaded = {}
