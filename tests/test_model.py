@@ -1,11 +1,13 @@
 """model: loading content and assembling the site."""
 
+import pickle
+import sys
 from pathlib import Path
 
 import pytest
 
 from archive.departments import DepartmentTable
-from archive.site import model
+from archive.site import model, shown
 from archive.topics import TopicRules
 from conftest import REPO, SITE_FIXTURE, site_config
 
@@ -148,3 +150,14 @@ def test_related_documents_scale_linearly_on_a_large_synthetic_archive(tables, t
     site = model.assemble(documents, site_config(tmp_path), *tables)
     assert time.perf_counter() - started < 30
     assert all(len(entry.related) == 5 for entry in site.entries)
+
+
+def test_a_shown_document_sent_to_a_worker_carries_its_text_not_its_body(site):
+    for doc in shown.shown_documents(site):
+        body = doc.doc.body
+        size = sys.getsizeof(body)
+        sent = pickle.loads(pickle.dumps(doc))
+        assert sent.doc.body == "" and sent.entry is None
+        assert (sent.text, sent.fields, sent.key, sent.id, sent.title) == (doc.text, doc.fields, doc.key, doc.id, doc.title)
+        # Pickling a str would have left a UTF-8 copy inside it, for as long as the build holds it.
+        assert sys.getsizeof(body) == size
