@@ -450,15 +450,15 @@ class _Indexer:
         for item in entry.agenda:
             departments += item.departments
             topics += item.topics
-            for term in _unique(item.departments):
-                term.collection.agenda.append((entry, item))
+            for collection in _collections(item.departments):
+                collection.agenda.append((entry, item))
         for row in entry.tasks:
             departments += row.lead + row.support
             for role, terms in (("主责", row.lead), ("配合", row.support)):
-                for term in _unique(terms):
-                    term.collection.tasks.append((entry, row, role))
-        for term in _unique(departments) + _unique(topics):
-            term.collection.entries.append(entry)
+                for collection in _collections(terms):
+                    collection.tasks.append((entry, row, role))
+        for collection in _collections(departments) + _collections(topics):
+            collection.entries.append(entry)
 
     def departments_named(self, names: Any) -> list[Term]:
         return [self._department_terms.get(name) or self._department_term(name) for name in _texts(names)]
@@ -540,19 +540,8 @@ def _department_group(dept: Any, name: str) -> str:
 
 
 def _collections(terms: list[Term]) -> list[Collection]:
-    """The linked terms' collections, each once, in order."""
+    """The linked terms' collections, each once, in order (a document naming a body twice is filed once)."""
     return list(dict.fromkeys([term.collection for term in terms if term.collection is not None]))
-
-
-def _unique(terms: list[Term]) -> list[Term]:
-    """Linked terms, each collection once (a document naming a body twice is filed once)."""
-    seen: set[int] = set()
-    result = []
-    for term in terms:
-        if term.collection is not None and id(term.collection) not in seen:
-            seen.add(id(term.collection))
-            result.append(term)
-    return result
 
 
 def _link_in_time(entries: list[Entry]) -> None:
