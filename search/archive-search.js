@@ -321,17 +321,17 @@
       return [rootShard(seg, cps.slice(0, 3).join(''))];
     }
 
-    function payloadOf(seg, recs, kind, suffix) {
-      var direct = recs[kind].get(suffix);
-      if (direct === undefined || (kind === 'f' && direct === '' && recs.pages.length)) {
-        var page = pageFor(seg, recs, suffix);
-        if (!page) return Promise.resolve(direct === undefined ? null : direct);
-        return load(page).then(function () {
-          var value = records(page, parseRecords)[kind].get(suffix);
-          return value === undefined ? null : value;
-        });
-      }
-      return Promise.resolve(direct);
+    // A bucket's entries, from the root's own record or from the page that holds it (a long
+    // root keeps its frequent strings whole and its buckets in pages).
+    function bucketOf(seg, recs, suffix) {
+      var direct = recs.b.get(suffix);
+      if (direct !== undefined) return Promise.resolve(direct);
+      var page = pageFor(seg, recs, suffix);
+      if (!page) return Promise.resolve(null);
+      return load(page).then(function () {
+        var value = records(page, parseRecords).b.get(suffix);
+        return value === undefined ? null : value;
+      });
     }
 
     // Local documents of one segment for a string of at most `context` characters (or its first
@@ -357,18 +357,15 @@
         if (!recs) return result;
         var top = Math.min(L, K), j = 0;
         for (var m = top; m >= 3; m--) {
-          if (recs.f.has(cps.slice(3, m).join('')) || (recs.pages.length && frequentInPages(recs, cps.slice(3, m).join('')))) { j = m; break; }
+          if (recs.f.has(cps.slice(3, m).join(''))) { j = m; break; }
         }
         if (j === top) {
-          return payloadOf(seg, recs, 'f', cps.slice(3, j).join('')).then(function (payload) {
-            if (payload === null) return result;
-            var pair = listPair(payload);
-            return addList(pair[0], pair[1], L > K);
-          });
+          var pair = listPair(recs.f.get(cps.slice(3, j).join('')));
+          return addList(pair[0], pair[1], L > K);
         }
         var depth = j ? j + 1 : 3;
         var bucketKey = cps.slice(0, depth);
-        return payloadOf(seg, recs, 'b', bucketKey.slice(3).join('')).then(function (entries) {
+        return bucketOf(seg, recs, bucketKey.slice(3).join('')).then(function (entries) {
           if (entries === null) return result;
           var key = bucketKey.slice(), i = 0, width = seg.width;
           while (i < entries.length) {
@@ -389,9 +386,6 @@
         });
       });
     }
-
-    // Frequent strings of a paged root appear in the root record with an empty payload.
-    function frequentInPages(recs, suffix) { return recs.f.has(suffix); }
 
     function row(seg, local) { return files[seg.key + '/m' + local]; }
     function loadRow(seg, local) { return load(seg.key + '/m' + local); }

@@ -185,3 +185,47 @@ def test_units_are_javascripts_utf16_code_units(text):
 def test_a_missing_bundle_is_an_error_naming_the_file(tmp_path):
     with pytest.raises(bundle_reader.BundleError, match="base.js.*build.py build"):
         bundle_reader.Bundle(tmp_path)
+
+
+def test_a_bundle_of_another_format_is_an_error_saying_to_rebuild(lowered, tmp_path):
+    _, site_dir, *_ = lowered
+    data = tmp_path / "search" / "data"
+    data.mkdir(parents=True)
+    text = (site_dir / "search" / "data" / "base.js").read_text(encoding="utf-8")
+    version = f'"version":{bundle_reader.FORMAT_VERSION},'
+    assert version in text
+    (data / "base.js").write_text(text.replace(version, '"version":6,', 1), encoding="utf-8")
+    with pytest.raises(bundle_reader.BundleError, match="format 6.*build.py build"):
+        bundle_reader.Bundle(tmp_path)
+
+
+def test_a_long_roots_frequent_strings_need_no_page_and_its_buckets_are_paged_by_what_follows(tmp_path):
+    """2020 opens dated lines in every document (a frequent string of the root 202); 2021 is in two
+    documents. The root's record is long, so its buckets go to pages: 2020 is answered from the
+    root's record alone, and 2021年 reads a page of the buckets of 2021 only."""
+    content = tmp_path / "content"
+    content.mkdir()
+    for i in range(8):
+        lines = [f"2020年{month}月{i + 3}日召开第{month}次会议。" for month in range(1, 7)]
+        if i < 2:
+            lines.append("2021年工作计划另行印发。")
+        (content / f"2024-01-0{i + 1}-01.md").write_text(
+            f"---\nid: 2024-01-0{i + 1}-01\ntitle: 会议纪要{i}\ndoc_type: 纪要\ndate: 2024-01-0{i + 1}\n---\n\n"
+            + "\n\n".join(lines) + "\n", encoding="utf-8")
+    site, site_dir, _ = build(tmp_path / "out", content, search_index.Limits(frequent=4, page=60))
+    oracle = Oracle(site)
+
+    def ask(query):
+        bundle = bundle_reader.Bundle(site_dir)
+        ids = {bundle.row(doc)["id"] for doc in bundle.matching(bundle.evaluate_all(bundle.parse(query)))}
+        return ids, bundle, [name for name in bundle.files  # the segments' pages (not the tier files holding them)
+                             if name.split("/")[0] in bundle.by_key and name.split("/")[1].startswith("p")]
+
+    ids, bundle, pages = ask("2020")
+    assert ids == oracle.ids("2020") and len(ids) == 8
+    assert pages == []
+    ids, bundle, pages = ask("2021年")
+    assert ids == oracle.ids("2021年") and len(ids) == 2
+    assert pages
+    keys = [key for name in pages for key in bundle_reader._parse_records(bundle_reader._units(bundle.files[name])).b]
+    assert keys and all(key.startswith("1") for key in keys)

@@ -14,7 +14,7 @@ import datetime as dt
 from archive.search.query import FIELD_PREFIXES, FIELD_COLONS, MINUS, QUOTES, SEPARATOR
 from archive.search.tokenizer import DROPPED
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7  # 7: a long root keeps its frequent strings whole, its buckets paged by group
 # Base-64 digits of varints (5 bits a character, the 6th meaning 'more') and of bitmaps.
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 BITMAP = "~"  # a document list written as a bitmap, 6 documents per character, starts with this

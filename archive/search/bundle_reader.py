@@ -1,4 +1,4 @@
-"""A Python reader of the browser search bundle (format 6, search/README.md): the second reader of
+"""A Python reader of the browser search bundle (format 7, search/README.md): the second reader of
 the files archive/search/search_index.py writes, beside search/archive-search.js.
 
 Given a built site folder and a query, `Bundle.evaluate_all` returns exactly the documents the
@@ -26,9 +26,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from archive.search.bundle_format import (DEAD, DIGIT, EPOCH, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS, ROW_FIELDS, SEGMENT_FIELDS,
-                                          SHARD_KINDS, decode_doc_list, decode_varints, expand_runs, key_hash, read_varint,
-                                          stored_days)
+from archive.search.bundle_format import (DEAD, DIGIT, EPOCH, FORMAT_VERSION, MAX_CHUNKS, PAGE_KIND, RECORD_KINDS,
+                                          ROW_FIELDS, SEGMENT_FIELDS, SHARD_KINDS, decode_doc_list, decode_varints,
+                                          expand_runs, key_hash, read_varint, stored_days)
 from archive.search.query import Term, parse_query
 from archive.search.tokenizer import fold
 
@@ -124,6 +124,9 @@ class Bundle:
         self.files: dict[str, Any] = {}
         self.parsed: dict[str, Any] = {}
         base = self.load("base")
+        if base.get("version") != FORMAT_VERSION:
+            raise BundleError(f"{self.folder / 'base.js'}: a search bundle of format {base.get('version')}, "
+                              f"this reader reads format {FORMAT_VERSION}; run `python build.py build` to rebuild it")
         self.base = base
         self.count: int = base["count"]
         self.context: int = base["context"]
@@ -304,13 +307,10 @@ class Bundle:
                 j = m
                 break
         if j == top:
-            payload = self._payload(seg, recs, "f", "".join(cps[3:j]))
-            if payload is not None:
-                every, meta = _list_pair(payload)
-                add_list(every, meta, length > k)
+            add_list(*_list_pair(recs.f["".join(cps[3:j])]), length > k)
             return docs, check
         depth = j + 1 if j else 3
-        entries = self._payload(seg, recs, "b", "".join(cps[3:depth]))
+        entries = self._bucket(seg, recs, "".join(cps[3:depth]))
         if entries is None:
             return docs, check
         key, i = cps[:depth], 0
@@ -362,21 +362,22 @@ class Bundle:
             return None
         return self._parsed(f"{name}#{root}", lambda: _parse_records(s, *found[root]))
 
-    def _payload(self, seg: Segment, recs: Records, kind: str, suffix: str) -> str | None:
-        """A record's payload, from the root's own record or from the page that holds it."""
-        direct = getattr(recs, kind).get(suffix)
-        if direct is None or (kind == "f" and direct == "" and recs.pages):
-            page = None
-            for first, number in recs.pages:
-                if first > suffix:
-                    break
-                page = number
-            if page is None:
-                return direct
-            name = f"{seg.key}/p{page}"
-            self.load(name)
-            return getattr(self._parsed(name, lambda: _parse_records(_units(self.files[name]))), kind).get(suffix)
-        return direct
+    def _bucket(self, seg: Segment, recs: Records, suffix: str) -> str | None:
+        """A bucket's entries, from the root's own record or from the page that holds it (a long
+        root keeps its frequent strings whole and its buckets in pages)."""
+        direct = recs.b.get(suffix)
+        if direct is not None:
+            return direct
+        page = None
+        for first, number in recs.pages:
+            if first > suffix:
+                break
+            page = number
+        if page is None:
+            return None
+        name = f"{seg.key}/p{page}"
+        self.load(name)
+        return self._parsed(name, lambda: _parse_records(_units(self.files[name]))).b.get(suffix)
 
     def check_text(self, seg: Segment, local: int, alt: str, field_name: str | None) -> tuple[bool, bool]:
         """Whether the document's folded text holds alt: (in its metadata, anywhere)."""

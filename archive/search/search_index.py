@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -88,7 +89,9 @@ class Limits:
     root_shards: int = 65536  # likewise for root records; a tier's file count is a divisor of it
     alias_shards: int = 64  # likewise for department alias groups (by group number)
     tier_target: int = 24_000  # characters per tier file the tier's file counts aim at
-    page: int = 6_000  # a root record longer than this is cut into pages with a directory
+    page: int = 1_500  # a root record longer than this keeps its buckets in pages (_root_records). At 10,000
+    # documents the index files of bench/queries.yaml and of 2023年, 国务院, 上海市长宁区 and 通知 were 510 KB
+    # over gzip at 1,500, 592 KB at 3,000 and 650 KB at 800 (long directories of small pages)
     rest_pack: int = 8_000  # characters per file of documents' text past their opening (a snippet past
     # the opening reads one: at 32,000 the first ten results of a rare term read 230 KB of packs)
     segment_docs: int = 256  # expected documents per segment (a boundary follows 1 in this many documents)
@@ -579,9 +582,11 @@ def build_segment(analyses: list[dict], limits: Limits = Limits()) -> dict[str, 
 
 @dataclass
 class _Pages:
-    """A segment's pages of long roots, numbered k * shards + s, s the root's shard: a tier groups
-    pages as it groups roots (number modulo its file count), so all pages of a root, in every
-    segment of a tier, are in one of its files, and a query reads one page file per tier."""
+    """A segment's pages of long roots, numbered k * shards + s, s the shard of the page's group (its
+    root and _page_group): a tier groups pages as it groups roots (number modulo its file count), so
+    all pages of a group, in every segment of a tier, are in one of its files, and a query term
+    reads one page file per tier (a term whose bucket is a group of the other kind in some
+    segments, two)."""
 
     shards: int
     texts: dict[int, str] = field(default_factory=dict)
@@ -717,26 +722,34 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
     body_start = item_start[root_first]
     body_size = item_end[root_last - 1] - body_start if len(root_first) else np.zeros(0, np.int64)
 
-    # A long root's records go to pages of at most limits.page characters (at least one record each);
-    # the root keeps its frequent strings' names and a page directory.
+    # A long root's buckets go to pages of at most limits.page characters (at least one bucket each);
+    # the root keeps its frequent strings' records whole and a page directory. So a term that is a
+    # frequent string (a year, 营商环境) reads the root's file only: with the document lists in the
+    # pages too, 2020 read 95 KB over gzip at 10,000 documents, the pages of every 202… suffix.
+    # Pages are cut where the character after the root changes and named by it (_page_group), so
+    # a tier file holds the pages of one such group from every segment, not of the whole root.
     extra: list[str] = []
     extra_start = len(item_codes)
     for index in np.nonzero(body_size > limits.page)[0]:
         first_item, last_item = root_first[index], root_last[index]
-        ends = item_end[first_item:last_item]
-        starts_here = item_start[first_item:last_item]
-        skeleton = [_skeleton_entry(_text(item_codes[starts_here[i]:ends[i]]))
-                    for i in np.nonzero(item_kind[first_item:last_item] == FREQUENT_KIND)[0]]
-        directory = []
+        is_frequent = item_kind[first_item:last_item] == FREQUENT_KIND
+        kept = [_text(item_codes[item_start[i]:item_end[i]]) for i in first_item + np.nonzero(is_frequent)[0]]
         root = int(item_root[first_item])
-        shard = key_hash(chr(root >> 42) + chr((root >> 21) & 0x1FFFFF) + chr(root & 0x1FFFFF)) % limits.root_shards
-        i = 0
-        while i < len(ends):
-            j = max(i + 1, int(np.searchsorted(ends, starts_here[i] + limits.page, side="right")))
-            page = _text(item_codes[starts_here[i]:ends[j - 1]])
-            directory.append(_page_entry(page, pages.add(shard, page)))
-            i = j
-        body = "".join(skeleton) + "".join(directory)
+        root_text = chr(root >> 42) + chr((root >> 21) & 0x1FFFFF) + chr(root & 0x1FFFFF)
+        directory: list[str] = []
+        buckets = [_text(item_codes[item_start[i]:item_end[i]]) for i in first_item + np.nonzero(~is_frequent)[0]]
+        for group, run in itertools.groupby(buckets, _page_group):
+            shard = key_hash(root_text + group) % limits.root_shards
+            page: list[str] = []
+            size = 0
+            for record in run:
+                if page and size + len(record) > limits.page:
+                    directory.append(_page_entry(page, shard, pages))
+                    page, size = [], 0
+                page.append(record)
+                size += len(record)
+            directory.append(_page_entry(page, shard, pages))
+        body = "".join(kept) + "".join(directory)
         body_start[index] = extra_start + sum(len(t) for t in extra)
         body_size[index] = len(body)
         extra.append(body)
@@ -756,16 +769,21 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
     return roots, [joined[a:b] for a, b in zip([0, *ends[:-1]], ends)]
 
 
-def _page_entry(record: str, page: int) -> str:
-    """Directory entry (kind 3): the page's first record's key suffix and the page number."""
-    key_length = ALPHABET.index(record[0]) % 16
-    return ALPHABET[PAGE_KIND * 16 + key_length] + record[1:1 + key_length] + varints([page])
+def _page_entry(records: list[str], shard: int, pages: _Pages) -> str:
+    """Adds a page of bucket records to `pages`; its directory entry (kind 3): the first record's key
+    suffix and the page number."""
+    first = records[0]
+    key_length = ALPHABET.index(first[0]) % 16
+    return ALPHABET[PAGE_KIND * 16 + key_length] + first[1:1 + key_length] + varints([pages.add(shard, "".join(records))])
 
 
-def _skeleton_entry(record: str) -> str:
-    """A frequent string's record with an empty payload: its documents are in a page."""
-    key_length = ALPHABET.index(record[0]) % 16
-    return record[:1 + key_length] + "A"
+def _page_group(record: str) -> str:
+    """What names a bucket's page: the first character of its key suffix, and whether the key is
+    longer (below a frequent string). In one segment a character's buckets are all of one kind or
+    the other; across segments, 2020 where it is frequent has buckets 20201…, 2020年…, and where it
+    is not, one bucket 2020…: a query for 2020 reads pages of the second kind only."""
+    key = record[1:1 + ALPHABET.index(record[0]) % 16]
+    return key[:1] + ("+" if len(key) > 1 else "")
 
 
 # ---------------------------------------------------------------------------------------------
