@@ -397,12 +397,15 @@
       return load(seg.key + '/x' + r[ROW.rest]).then(function (pack) { return r[ROW.opening] + pack[local]; });
     }
 
-    // Whether the document's folded text holds alt, and in its metadata: [meta, anywhere].
+    // Whether the document's folded text holds alt, and in its metadata: [meta, anywhere]. Text is
+    // folded character by character, so the folded opening begins the folded text: a term found
+    // there needs no pack.
     function checkText(seg, local, alt, field) {
       return loadRow(seg, local).then(function (r) {
         var meta = r[ROW.meta];
         if (field) return [fieldText(r, field).indexOf(alt) >= 0, fieldText(r, field).indexOf(alt) >= 0];
         if (meta.indexOf(alt) >= 0) return [true, true];
+        if (r[ROW.rest] < 0 || fold(r[ROW.opening]).indexOf(alt) >= 0) return [false, fold(r[ROW.opening]).indexOf(alt) >= 0];
         return wholeText(seg, local).then(function (text) { return [false, fold(text).indexOf(alt) >= 0]; });
       });
     }

@@ -18,6 +18,7 @@ from support import NodeEngine, Oracle, PythonEngine, build  # noqa: E402
 from test_search_recall import draw_queries  # noqa: E402
 
 from archive.search import bundle_reader, search_index  # noqa: E402
+from archive.search.tokenizer import fold  # noqa: E402
 from archive.search.bundle_format import read_varint  # noqa: E402
 from archive.site.shown import shown_documents  # noqa: E402
 
@@ -229,3 +230,25 @@ def test_a_long_roots_frequent_strings_need_no_page_and_its_buckets_are_paged_by
     assert pages
     keys = [key for name in pages for key in bundle_reader._parse_records(bundle_reader._units(bundle.files[name])).b]
     assert keys and all(key.startswith("1") for key in keys)
+
+
+def test_a_text_check_of_a_term_in_the_opening_reads_no_pack(lowered):
+    site, site_dir, *_ = lowered
+    bundle = bundle_reader.Bundle(site_dir)
+    checked = []
+    for doc in range(bundle.count):
+        row = bundle.row(doc)
+        if row["rest"] < 0:
+            continue
+        opening = fold(row["opening"])
+        term = opening[len(opening) // 2:len(opening) // 2 + 8]
+        if term in row["meta"]:
+            continue
+        seg, local = bundle.place[doc]
+        assert bundle.check_text(seg, local, term, None) == (False, True)
+        checked.append((seg, local))
+    assert len(checked) >= 10
+    assert not [name for name in bundle.files if "/x" in name]
+    seg, local = checked[0]
+    assert bundle.check_text(seg, local, "不在任何文件中的一句话", None) == (False, False)
+    assert [name for name in bundle.files if "/x" in name]  # a term not in the opening reads the rest

@@ -387,6 +387,9 @@ class Bundle:
             return found, found
         if alt in row[ROW["meta"]]:
             return True, True
+        # Text is folded character by character: the folded opening begins the folded text.
+        if row[ROW["rest"]] < 0 or alt in fold(row[ROW["opening"]]):
+            return False, alt in fold(row[ROW["opening"]])
         return False, alt in fold(self._text(seg, local))
 
     # -- documents -------------------------------------------------------------------------------
