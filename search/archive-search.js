@@ -307,11 +307,13 @@
       return records(name + '#' + root, function () { return parseRecords(files[name], span[0], span[1]); });
     }
 
-    // The page of a long root holding the record with this key suffix.
+    // The page of a long root that would hold the bucket with this key suffix: the last page
+    // starting at or before it, if that page's keys begin with the same character (a page holds
+    // one group's buckets; a bucket no segment page could hold reads no page).
     function pageFor(seg, recs, suffix) {
       var page = null;
-      for (var i = 0; i < recs.pages.length && recs.pages[i][0] <= suffix; i++) page = recs.pages[i][1];
-      return page === null ? null : seg.key + '/p' + page;
+      for (var i = 0; i < recs.pages.length && recs.pages[i][0] <= suffix; i++) page = recs.pages[i];
+      return page === null || page[0].codePointAt(0) !== suffix.codePointAt(0) ? null : seg.key + '/p' + page[1];
     }
 
     // Files one alternative needs in a segment before it can be looked up (first round).

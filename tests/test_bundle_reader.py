@@ -203,7 +203,7 @@ def test_a_bundle_of_another_format_is_an_error_saying_to_rebuild(lowered, tmp_p
 def test_a_long_roots_frequent_strings_need_no_page_and_its_buckets_are_paged_by_what_follows(tmp_path):
     """2020 opens dated lines in every document (a frequent string of the root 202); 2021 is in two
     documents. The root's record is long, so its buckets go to pages: 2020 is answered from the
-    root's record alone, and 2021年 reads a page of the buckets of 2021 only."""
+    root's record alone, 2021年 reads a page of the buckets of 2021 only, and 2022年 none."""
     content = tmp_path / "content"
     content.mkdir()
     for i in range(8):
@@ -230,6 +230,10 @@ def test_a_long_roots_frequent_strings_need_no_page_and_its_buckets_are_paged_by
     assert pages
     keys = [key for name in pages for key in bundle_reader._parse_records(bundle_reader._units(bundle.files[name])).b]
     assert keys and all(key.startswith("1") for key in keys)
+    # No document holds 2022: no page could hold its bucket, and none is read (the last page
+    # before it holds the buckets of 2021).
+    ids, bundle, pages = ask("2022年")
+    assert ids == set() and pages == []
 
 
 def test_a_text_check_of_a_term_in_the_opening_reads_no_pack(lowered):

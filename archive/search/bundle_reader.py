@@ -368,14 +368,16 @@ class Bundle:
         direct = recs.b.get(suffix)
         if direct is not None:
             return direct
+        # The last page starting at or before it, if its keys begin with the same character (a
+        # page holds one group's buckets, so no other page can hold this one).
         page = None
         for first, number in recs.pages:
             if first > suffix:
                 break
-            page = number
-        if page is None:
+            page = first, number
+        if page is None or _from_units(page[0])[:1] != _from_units(suffix)[:1]:
             return None
-        name = f"{seg.key}/p{page}"
+        name = f"{seg.key}/p{page[1]}"
         self.load(name)
         return self._parsed(name, lambda: _parse_records(_units(self.files[name]))).b.get(suffix)
 
