@@ -394,3 +394,10 @@ def test_empty_and_blank_input_give_empty_output():
     assert normalize_text(" \n\n\u3000\n") == ""
 
 
+
+
+def test_a_masthead_line_printed_again_before_more_masthead_is_cut_the_same_on_a_second_run():
+    # Found by the property test above: the second run read the two masthead blocks as one.
+    once = normalize_text("三次会议文件（11）\n三次会议文件（11）\n长宁区十六届人大\n三次会议文件（11）\n")
+    assert once == "三次会议文件（11）\n\n三次会议文件（11）长宁区十六届人大三次会议文件（11）\n"
+    assert normalize_text(once) == once

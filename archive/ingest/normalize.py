@@ -377,8 +377,10 @@ def _read_header(lines: list[_Line]) -> tuple[list[str], int]:
             if not _is_title_line(text):
                 break
             joined = _despace("".join(pending))
+            # A line that repeats the pending lines (or begins with them) starts a block of its own:
+            # so the output, read again, cuts where the first run did (a masthead printed twice).
             if pending and (_TITLE_END_RE.search(joined) and not re.match("^[的之》”）)（(]", text)
-                            and not _unclosed(joined) or _despace(text) == joined):
+                            and not _unclosed(joined) or _despace(text).startswith(joined)):
                 flush(False)
             pending.append(text)
         index += 1
