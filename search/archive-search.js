@@ -701,6 +701,12 @@
                 return {
                   id: r[ROW.id], url: r[ROW.url], title: r[ROW.title], date: r[ROW.date] || null, doc_type: r[ROW.doc_type],
                   departments: r[ROW.departments], doc_number: r[ROW.doc_number], source: r[ROW.source],
+                  // The departments the query found (any of its terms, folded, in the name): a
+                  // match in a list of dozens would otherwise not show under the result.
+                  matched_departments: r[ROW.departments].filter(function (name) {
+                    var folded = fold(name);
+                    return needles.some(function (n) { return folded.indexOf(n) >= 0; });
+                  }),
                   snippet: snippets[i],
                   snippet_html: snippets[i].map(function (p) { return p[1] ? '<mark>' + escapeHtml(p[0]) + '</mark>' : escapeHtml(p[0]); }).join(''),
                   score: scores.get(d),

@@ -144,11 +144,18 @@
       var facts = [item.date ? chineseDate(item.date) : '日期不详', item.doc_type];
       if (item.doc_number) facts.push(item.doc_number);
       li.appendChild(el('p', 'search-result-meta', facts.join(' · ')));
-      // A document can name dozens of bodies: the first few, and how many more, keep results scannable.
+      // A document can name dozens of bodies: the first few, and how many more, keep results
+      // scannable. Those the query found come first, marked, so a match there shows.
       if (item.departments.length) {
-        var shown = item.departments.slice(0, DEPARTMENTS_SHOWN).join('、');
-        var more = item.departments.length - DEPARTMENTS_SHOWN;
-        li.appendChild(el('p', 'search-result-departments', more > 0 ? shown + ' 等 ' + item.departments.length + ' 个部门' : shown));
+        var matched = new Set(item.matched_departments);
+        var names = item.matched_departments.concat(item.departments.filter(function (name) { return !matched.has(name); }));
+        var line = el('p', 'search-result-departments');
+        names.slice(0, DEPARTMENTS_SHOWN).forEach(function (name, i) {
+          if (i) line.appendChild(document.createTextNode('、'));
+          line.appendChild(matched.has(name) ? el('mark', null, name) : document.createTextNode(name));
+        });
+        if (names.length > DEPARTMENTS_SHOWN) line.appendChild(document.createTextNode(' 等 ' + names.length + ' 个部门'));
+        li.appendChild(line);
       }
       var snippet = el('p', 'search-result-snippet');
       item.snippet.forEach(function (part) { snippet.appendChild(part[1] ? el('mark', null, part[0]) : document.createTextNode(part[0])); });

@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "search"))
 from support import ROOT, Oracle, build  # noqa: E402
 
+from archive.search.tokenizer import fold  # noqa: E402
 from archive.site.render import environment  # noqa: E402
 from archive.site.urls import Links  # noqa: E402
 
@@ -98,6 +99,26 @@ def test_a_result_naming_many_departments_lists_three_and_the_count(browser, ser
         if len(names) > 3:
             assert line.text_content() == "、".join(names[:3]) + f" 等 {len(names)} 个部门"
             checked += 1
+    assert checked and errors == []
+    page.close()
+
+
+def test_a_department_the_query_found_comes_first_under_a_result_and_is_marked(browser, server, site):
+    # 財政 folds to 财政: results found by a department's name (上海市长宁区财政局 among dozens) show it.
+    page, errors = open_page(browser, server + "search.html?q=" + quote("財政"))
+    page.wait_for_selector(".search-result")
+    by_title = {entry.doc.title: entry.doc.meta.get("departments") or [] for entry in site[0].entries}
+    checked = 0
+    for result in page.query_selector_all(".search-result"):
+        names = by_title[result.query_selector("a").text_content().strip()]
+        found = [name for name in names if "财政" in fold(name)]
+        if not found:
+            continue
+        line = result.query_selector(".search-result-departments")
+        assert [mark.text_content() for mark in line.query_selector_all("mark")] == found[:3]
+        listed = found + [name for name in names if name not in found]
+        assert line.text_content() == "、".join(listed[:3]) + (f" 等 {len(names)} 个部门" if len(names) > 3 else "")
+        checked += 1
     assert checked and errors == []
     page.close()
 
