@@ -638,23 +638,31 @@
 
     // The snippet comes from the opening in the result's row or, when no needle shows there, from
     // the whole text (its other pieces fetched at once), so it shows the match wherever it is. A
-    // document every term matched in its metadata (a 文号, a title) shows its opening: the title
-    // above it shows the match, and its body seldom holds the term.
+    // document every term matched in its metadata shows its opening when the lines above the
+    // snippet show a match (shownAbove: a 文号, a title): its body seldom holds the term. A match
+    // in metadata those lines do not show (a topic, 抄送) is looked for in the text like any other.
     // A snippet depends on the document and the needles only: a repeated query or a page turned
     // back finds it made (folding and scanning ten texts was most of a repeated query's time).
-    function snippetFor(doc, needles, metaOnly) {
-      return remembered(snippets, SNIPPET_MEMO_SIZE, doc + '\x01' + (metaOnly ? 1 : 0) + '\x01' + needles.join('\x02'),
-                        function () { return makeSnippet(doc, needles, metaOnly); });
+    function snippetFor(doc, needles, above) {
+      return remembered(snippets, SNIPPET_MEMO_SIZE, doc + '\x01' + (above ? 1 : 0) + '\x01' + needles.join('\x02'),
+                        function () { return makeSnippet(doc, needles, above); });
     }
 
-    function makeSnippet(doc, needles, metaOnly) {
+    // Whether a needle shows in what a result lists above its snippet: title, date, type, 文号 and
+    // departments (those the query found are listed first).
+    function shownAbove(r, needles) {
+      var folded = fold([r[ROW.title], r[ROW.date] || '', r[ROW.doc_type], r[ROW.doc_number]].concat(r[ROW.departments]).join('\x01'));
+      return needles.some(function (n) { return folded.indexOf(n) >= 0; });
+    }
+
+    function makeSnippet(doc, needles, above) {
       var seg = segOf(doc), local = docPlace[doc], r = row(seg, local);
       var holds = function (text) {
         var folded = fold(text);
         return needles.some(function (n) { return folded.indexOf(n) >= 0; });
       };
       var opening = r[ROW.opening];
-      if (metaOnly || r[ROW.rest] < 0 || !needles.length || holds(opening)) return Promise.resolve(snippetParts(opening, needles));
+      if (above || r[ROW.rest] < 0 || !needles.length || holds(opening)) return Promise.resolve(snippetParts(opening, needles));
       return wholeText(seg, local).then(function (text) { return snippetParts(text, needles); });
     }
 
@@ -690,7 +698,7 @@
             return Promise.all(page.map(function (d, i) {
               if (i >= SNIPPET_RESULTS) return [];
               var metaOnly = evaluation.results.every(function (r) { return r.term.exclude || (r.hits.get(d) || {}).meta; });
-              return snippetFor(d, needles, metaOnly);
+              return snippetFor(d, needles, metaOnly && shownAbove(row(segOf(d), docPlace[d]), needles));
             }));
           }).then(function (snippets) {
             var answer = {

@@ -342,6 +342,26 @@ def test_a_snippet_shows_a_match_near_the_end_of_a_long_document(tmp_path):
     assert "长文档末尾" in "".join(part for part, _ in result["snippet"])
 
 
+def test_a_match_in_metadata_a_result_does_not_list_is_shown_from_the_text(tmp_path):
+    # 财政 is a topic of the document (主题分类: not listed under a result) and is in its text
+    # past an opening that does not hold it: its snippet is cut there, not from the opening.
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "2030-01-02-01.md").write_text(
+        "---\nid: 2030-01-02-01\ntitle: 工作要点\ndoc_type: 通知\ndate: 2030-01-02\ntopics:\n- 财政、金融、审计\n---\n\n"
+        + "会议听取了工作汇报。" * 250 + "\n\n提升财政资金使用效益。\n", encoding="utf-8")
+    site = load_site(content)
+    write_search_bundle(shown_documents(site), tmp_path / "site", site.config, tmp_path / "store")
+    node = NodeEngine(tmp_path / "site")
+    try:
+        (result,) = node.search("財政")["results"]
+    finally:
+        node.close()
+    assert search_index.OPENING < 2_500
+    marked = [part for part, mark in result["snippet"] if mark]
+    assert marked and set(marked) == {"财政"} and "资金" in "".join(part for part, _ in result["snippet"])
+
+
 def test_a_document_matched_by_its_number_alone_shows_its_opening(engine):
     site, node = engine
     doc = next(entry.doc for entry in site.entries if entry.doc.meta.get("doc_number") == "长府〔2020〕8号")
