@@ -88,14 +88,20 @@ def test_the_search_page_shows_highlighted_results_over_http(browser, server):
     page.close()
 
 
-def test_a_result_naming_many_departments_lists_three_and_the_count(browser, server, site):
-    page, errors = open_page(browser, server + "search.html?q=" + quote("营商环境"))
+def department_lines(browser, server, site, query):
+    """(the document's departments, its result's department line) for each result of a query."""
+    page, errors = open_page(browser, server + "search.html?q=" + quote(query))
     page.wait_for_selector(".search-result")
     by_title = {entry.doc.title: entry.doc.meta.get("departments") or [] for entry in site[0].entries}
+    lines = [(by_title[result.query_selector("a").text_content().strip()], result.query_selector(".search-result-departments"))
+             for result in page.query_selector_all(".search-result")]
+    return page, errors, lines
+
+
+def test_a_result_naming_many_departments_lists_three_and_the_count(browser, server, site):
+    page, errors, lines = department_lines(browser, server, site, "营商环境")
     checked = 0
-    for result in page.query_selector_all(".search-result"):
-        names = by_title[result.query_selector("a").text_content().strip()]
-        line = result.query_selector(".search-result-departments")
+    for names, line in lines:
         if len(names) > 3:
             assert line.text_content() == "、".join(names[:3]) + f" 等 {len(names)} 个部门"
             checked += 1
@@ -105,16 +111,12 @@ def test_a_result_naming_many_departments_lists_three_and_the_count(browser, ser
 
 def test_a_department_the_query_found_comes_first_under_a_result_and_is_marked(browser, server, site):
     # 財政 folds to 财政: results found by a department's name (上海市长宁区财政局 among dozens) show it.
-    page, errors = open_page(browser, server + "search.html?q=" + quote("財政"))
-    page.wait_for_selector(".search-result")
-    by_title = {entry.doc.title: entry.doc.meta.get("departments") or [] for entry in site[0].entries}
+    page, errors, lines = department_lines(browser, server, site, "財政")
     checked = 0
-    for result in page.query_selector_all(".search-result"):
-        names = by_title[result.query_selector("a").text_content().strip()]
+    for names, line in lines:
         found = [name for name in names if "财政" in fold(name)]
         if not found:
             continue
-        line = result.query_selector(".search-result-departments")
         assert [mark.text_content() for mark in line.query_selector_all("mark")] == found[:3]
         listed = found + [name for name in names if name not in found]
         assert line.text_content() == "、".join(listed[:3]) + (f" 等 {len(names)} 个部门" if len(names) > 3 else "")

@@ -320,6 +320,17 @@ def test_the_javascript_parser_takes_any_string(engine, query):
     assert shape(js_terms(node, query)) == shape(python_terms(site, query))
 
 
+def only_search(content: Path, out: Path, query: str) -> list[dict]:
+    """The browser engine's results for one query over the bundle of a content folder."""
+    site = load_site(content)
+    write_search_bundle(shown_documents(site), out / "site", site.config, out / "store")
+    node = NodeEngine(out / "site")
+    try:
+        return node.search(query)["results"]
+    finally:
+        node.close()
+
+
 def test_a_snippet_shows_a_match_near_the_end_of_a_long_document(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)
@@ -328,15 +339,9 @@ def test_a_snippet_shows_a_match_near_the_end_of_a_long_document(tmp_path):
     (content / "2030-01-01-01.md").write_text(
         "---\nid: 2030-01-01-01\ntitle: 长文档\ndoc_type: 通知\ndate: 2030-01-01\n---\n\n"
         + "\n\n".join(bodies) + "\n\n" + ending + "\n", encoding="utf-8")
-    site = load_site(content)
-    (long_doc,) = [doc for doc in shown_documents(site) if doc.id == "2030-01-01-01"]
+    (long_doc,) = [doc for doc in shown_documents(load_site(content)) if doc.id == "2030-01-01-01"]
     assert long_doc.text.index(ending) > search_index.OPENING + 8_000  # far past the opening, in its pack
-    write_search_bundle(shown_documents(site), tmp_path / "site", site.config, tmp_path / "store")
-    node = NodeEngine(tmp_path / "site")
-    try:
-        (result,) = node.search("独有句子")["results"]
-    finally:
-        node.close()
+    (result,) = only_search(content, tmp_path, "独有句子")
     marked = "".join(part for part, mark in result["snippet"] if mark)
     assert result["id"] == "2030-01-01-01" and marked == "独有句子"
     assert "长文档末尾" in "".join(part for part, _ in result["snippet"])
@@ -350,13 +355,7 @@ def test_a_match_in_metadata_a_result_does_not_list_is_shown_from_the_text(tmp_p
     (content / "2030-01-02-01.md").write_text(
         "---\nid: 2030-01-02-01\ntitle: 工作要点\ndoc_type: 通知\ndate: 2030-01-02\ntopics:\n- 财政、金融、审计\n---\n\n"
         + "会议听取了工作汇报。" * 250 + "\n\n提升财政资金使用效益。\n", encoding="utf-8")
-    site = load_site(content)
-    write_search_bundle(shown_documents(site), tmp_path / "site", site.config, tmp_path / "store")
-    node = NodeEngine(tmp_path / "site")
-    try:
-        (result,) = node.search("財政")["results"]
-    finally:
-        node.close()
+    (result,) = only_search(content, tmp_path, "財政")
     assert search_index.OPENING < 2_500
     marked = [part for part, mark in result["snippet"] if mark]
     assert marked and set(marked) == {"财政"} and "资金" in "".join(part for part, _ in result["snippet"])
