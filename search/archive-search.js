@@ -407,7 +407,8 @@
         var meta = r[ROW.meta];
         if (field) return [fieldText(r, field).indexOf(alt) >= 0, fieldText(r, field).indexOf(alt) >= 0];
         if (meta.indexOf(alt) >= 0) return [true, true];
-        if (r[ROW.rest] < 0 || fold(r[ROW.opening]).indexOf(alt) >= 0) return [false, fold(r[ROW.opening]).indexOf(alt) >= 0];
+        var inOpening = fold(r[ROW.opening]).indexOf(alt) >= 0;
+        if (inOpening || r[ROW.rest] < 0) return [false, inOpening];
         return wholeText(seg, local).then(function (text) { return [false, fold(text).indexOf(alt) >= 0]; });
       });
     }
@@ -643,26 +644,29 @@
     // in metadata those lines do not show (a topic, 抄送) is looked for in the text like any other.
     // A snippet depends on the document and the needles only: a repeated query or a page turned
     // back finds it made (folding and scanning ten texts was most of a repeated query's time).
-    function snippetFor(doc, needles, above) {
-      return remembered(snippets, SNIPPET_MEMO_SIZE, doc + '\x01' + (above ? 1 : 0) + '\x01' + needles.join('\x02'),
-                        function () { return makeSnippet(doc, needles, above); });
+    function snippetFor(doc, needles, metaOnly) {
+      return remembered(snippets, SNIPPET_MEMO_SIZE, doc + '\x01' + (metaOnly ? 1 : 0) + '\x01' + needles.join('\x02'),
+                        function () { return makeSnippet(doc, needles, metaOnly); });
+    }
+
+    // Whether the folded text holds a needle.
+    function holdsNeedle(text, needles) {
+      var folded = fold(text);
+      return needles.some(function (n) { return folded.indexOf(n) >= 0; });
     }
 
     // Whether a needle shows in what a result lists above its snippet: title, date, type, 文号 and
     // departments (those the query found are listed first).
     function shownAbove(r, needles) {
-      var folded = fold([r[ROW.title], r[ROW.date] || '', r[ROW.doc_type], r[ROW.doc_number]].concat(r[ROW.departments]).join('\x01'));
-      return needles.some(function (n) { return folded.indexOf(n) >= 0; });
+      return holdsNeedle([r[ROW.title], r[ROW.date] || '', r[ROW.doc_type], r[ROW.doc_number]].concat(r[ROW.departments]).join('\x01'), needles);
     }
 
-    function makeSnippet(doc, needles, above) {
+    function makeSnippet(doc, needles, metaOnly) {
       var seg = segOf(doc), local = docPlace[doc], r = row(seg, local);
-      var holds = function (text) {
-        var folded = fold(text);
-        return needles.some(function (n) { return folded.indexOf(n) >= 0; });
-      };
       var opening = r[ROW.opening];
-      if (above || r[ROW.rest] < 0 || !needles.length || holds(opening)) return Promise.resolve(snippetParts(opening, needles));
+      if ((metaOnly && shownAbove(r, needles)) || r[ROW.rest] < 0 || !needles.length || holdsNeedle(opening, needles)) {
+        return Promise.resolve(snippetParts(opening, needles));
+      }
       return wholeText(seg, local).then(function (text) { return snippetParts(text, needles); });
     }
 
@@ -698,7 +702,7 @@
             return Promise.all(page.map(function (d, i) {
               if (i >= SNIPPET_RESULTS) return [];
               var metaOnly = evaluation.results.every(function (r) { return r.term.exclude || (r.hits.get(d) || {}).meta; });
-              return snippetFor(d, needles, metaOnly && shownAbove(row(segOf(d), docPlace[d]), needles));
+              return snippetFor(d, needles, metaOnly);
             }));
           }).then(function (snippets) {
             var answer = {
@@ -711,10 +715,7 @@
                   departments: r[ROW.departments], doc_number: r[ROW.doc_number], source: r[ROW.source],
                   // The departments the query found (any of its terms, folded, in the name): a
                   // match in a list of dozens would otherwise not show under the result.
-                  matched_departments: r[ROW.departments].filter(function (name) {
-                    var folded = fold(name);
-                    return needles.some(function (n) { return folded.indexOf(n) >= 0; });
-                  }),
+                  matched_departments: r[ROW.departments].filter(function (name) { return holdsNeedle(name, needles); }),
                   snippet: snippets[i],
                   snippet_html: snippets[i].map(function (p) { return p[1] ? '<mark>' + escapeHtml(p[0]) + '</mark>' : escapeHtml(p[0]); }).join(''),
                   score: scores.get(d),

@@ -390,8 +390,9 @@ class Bundle:
         if alt in row[ROW["meta"]]:
             return True, True
         # Text is folded character by character: the folded opening begins the folded text.
-        if row[ROW["rest"]] < 0 or alt in fold(row[ROW["opening"]]):
-            return False, alt in fold(row[ROW["opening"]])
+        in_opening = alt in fold(row[ROW["opening"]])
+        if in_opening or row[ROW["rest"]] < 0:
+            return False, in_opening
         return False, alt in fold(self._text(seg, local))
 
     # -- documents -------------------------------------------------------------------------------

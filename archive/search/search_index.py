@@ -732,12 +732,13 @@ def _root_records(text: _SegmentText, position: np.ndarray, length: np.ndarray, 
     extra_start = len(item_codes)
     for index in np.nonzero(body_size > limits.page)[0]:
         first_item, last_item = root_first[index], root_last[index]
-        is_frequent = item_kind[first_item:last_item] == FREQUENT_KIND
-        kept = [_text(item_codes[item_start[i]:item_end[i]]) for i in first_item + np.nonzero(is_frequent)[0]]
+        records = [_text(item_codes[item_start[i]:item_end[i]]) for i in range(first_item, last_item)]
+        is_frequent = (item_kind[first_item:last_item] == FREQUENT_KIND).tolist()
+        kept = [record for record, frequent in zip(records, is_frequent) if frequent]
+        buckets = [record for record, frequent in zip(records, is_frequent) if not frequent]
         root = int(item_root[first_item])
         root_text = chr(root >> 42) + chr((root >> 21) & 0x1FFFFF) + chr(root & 0x1FFFFF)
         directory: list[str] = []
-        buckets = [_text(item_codes[item_start[i]:item_end[i]]) for i in first_item + np.nonzero(~is_frequent)[0]]
         for group, run in itertools.groupby(buckets, _page_group):
             shard = key_hash(root_text + group) % limits.root_shards
             page: list[str] = []
